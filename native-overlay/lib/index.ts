@@ -1,0 +1,73 @@
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+/** Raised when the native addon is not built or a syscall fails; `code` is the errno name (e.g. 'EXDEV'). */
+export class NativeError extends Error {
+  override name = 'NativeError';
+  constructor(message: string, readonly code?: string) {
+    super(message);
+  }
+}
+
+/** Stat with nanosecond times (Node's bigint stat has them too; this one never follows a final symlink). */
+export interface NsStat {
+  dev: bigint; ino: bigint; mode: number; nlink: number; uid: number; gid: number; rdev: bigint;
+  size: bigint; atimeNs: bigint; mtimeNs: bigint; ctimeNs: bigint;
+}
+
+/** The raw addon surface. Implemented in C (src/binding/, syscalls in src/sys/). */
+export interface NativeBinding {
+  /** mount -t overlay overlay -o lowerdir=..,upperdir=..,workdir=..[,extra] target */
+  mountOverlay(target: string, lowerDirs: string[], upperDir: string | null, workDir: string | null, extraOptions: string[]): void;
+  /** umount2(target, flags); flags: 0 or MNT_DETACH (2). */
+  unmount(target: string, flags: number): void;
+  /** mknod(path, S_IFCHR|0000, makedev(0,0)): an overlay whiteout. */
+  mkWhiteout(path: string): void;
+  /** mknod for char/block devices and fifos. */
+  mknod(path: string, mode: number, major: number, minor: number): void;
+  getXattr(path: string, name: string): Buffer | null;
+  setXattr(path: string, name: string, value: Buffer, flags: number): void;
+  listXattr(path: string): string[];
+  removeXattr(path: string, name: string): void;
+  /** renameat2(AT_FDCWD, from, AT_FDCWD, to, flags); flags: RENAME_NOREPLACE=1, RENAME_EXCHANGE=2, RENAME_WHITEOUT=4. */
+  rename2(from: string, to: string, flags: number): void;
+  /** ioctl FICLONE; returns false when the filesystem cannot reflink (the caller copies). */
+  cloneFile(src: string, dst: string): boolean;
+  lstatNs(path: string): NsStat;
+  /** lchown without following the final symlink. */
+  lchown(path: string, uid: number, gid: number): void;
+  /** utimensat with AT_SYMLINK_NOFOLLOW, nanosecond times. */
+  lutimesNs(path: string, atimeNs: bigint, mtimeNs: bigint): void;
+  /** syncfs on the filesystem holding path. */
+  syncfs(path: string): void;
+}
+
+export const RENAME_NOREPLACE = 1;
+export const RENAME_EXCHANGE = 2;
+export const RENAME_WHITEOUT = 4;
+export const MNT_DETACH = 2;
+export const XATTR_CREATE = 1;
+export const XATTR_REPLACE = 2;
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** Root of the native-overlay package (this file lives in dist/lib/). */
+export const packageRoot = path.resolve(here, '..', '..');
+
+let cached: NativeBinding | undefined;
+
+/** Loads the addon once; throws NativeError with a one-line hint when it was not built. */
+export function native(): NativeBinding {
+  if (cached) return cached;
+  const file = path.join(packageRoot, 'build', 'Release', 'strata_native.node');
+  if (!existsSync(file)) throw new NativeError(`native addon not built: ${file} (run: npm run build:native)`);
+  const require = createRequire(import.meta.url);
+  cached = require(file) as NativeBinding;
+  return cached;
+}
+
+/** Path of the strata-unionfs binary (fuse-overlayfs compatible command line). */
+export function unionfsBinary(): string {
+  return path.join(packageRoot, 'build', 'bin', 'strata-unionfs');
+}

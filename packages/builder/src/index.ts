@@ -1,0 +1,2 @@
+/** @strata/builder: see README.md. */
+export {};

@@ -1,0 +1,2 @@
+/** @strata/cache: see README.md. */
+export {};

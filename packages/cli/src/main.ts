@@ -1,0 +1,93 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { UsageError, type Command, type CommandContext } from './command.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** The version from this package's package.json. */
+export function version(): string {
+  const pj = JSON.parse(readFileSync(path.join(here, '..', '..', 'package.json'), 'utf8')) as { version: string };
+  return pj.version;
+}
+
+/** Every command: one file per command in commands/, each exporting `command`. */
+export async function loadCommands(): Promise<Command[]> {
+  const dir = path.join(here, 'commands');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.js')).sort();
+  const mods = await Promise.all(files.map((f) => import(pathToFileURL(path.join(dir, f)).href) as Promise<{ command?: Command }>));
+  return mods.map((m) => m.command).filter((c): c is Command => !!c).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function helpText(commands: Command[]): string {
+  const width = Math.max(...commands.map((c) => c.name.length), 8);
+  return [
+    'strata: a daemonless image builder and layered-filesystem toolkit',
+    '',
+    'Usage: strata [--debug] [--verbose] COMMAND [ARGS...]',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Options:',
+    '  --help, -h     show this help (or `strata COMMAND --help`)',
+    '  --version      print the version',
+    '  --debug        print stack traces on errors',
+    '  --verbose, -v  say more about what is happening',
+    '',
+    'State root: $STRATA_ROOT, else /var/lib/strata (root) or $XDG_DATA_HOME/strata.',
+  ].join('\n') + '\n';
+}
+
+/** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const ctx: CommandContext = {
+    debug: false,
+    verbose: false,
+    out: (t) => void process.stdout.write(t),
+    err: (t) => void process.stderr.write(t),
+  };
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--debug') ctx.debug = true;
+    else if (a === '--verbose' || a === '-v') ctx.verbose = true;
+    else break;
+  }
+  if (process.env.STRATA_DEBUG === '1') ctx.debug = true;
+  const name = argv[i];
+  const rest = argv.slice(i + 1);
+  try {
+    if (name === '--version' || name === 'version') {
+      ctx.out(`strata ${version()}\n`);
+      return 0;
+    }
+    const commands = await loadCommands();
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+      const topic = name === 'help' ? commands.find((c) => c.name === rest[0]) : undefined;
+      ctx.out(topic ? topic.usage.trimEnd() + '\n' : helpText(commands));
+      return name === undefined ? 2 : 0;
+    }
+    const cmd = commands.find((c) => c.name === name);
+    if (!cmd) throw new UsageError(`unknown command "${name}"`);
+    if (rest.includes('--help') || rest.includes('-h')) {
+      ctx.out(cmd.usage.trimEnd() + '\n');
+      return 0;
+    }
+    return await cmd.run(rest, ctx);
+  } catch (e) {
+    return reportError(e, ctx);
+  }
+}
+
+/** One line for the user; the stack only with --debug. */
+export function reportError(e: unknown, ctx: CommandContext): number {
+  const err = e instanceof Error ? e : new Error(String(e));
+  if (ctx.debug && err.stack) ctx.err(err.stack + '\n');
+  else ctx.err(`strata: ${err.message.split('\n')[0]}\n`);
+  if (err instanceof UsageError) {
+    ctx.err('Run `strata --help` for usage.\n');
+    return 2;
+  }
+  return 1;
+}

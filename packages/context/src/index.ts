@@ -1,0 +1,2 @@
+/** @strata/context: see README.md. */
+export {};

@@ -1,0 +1,2 @@
+/** @strata/dockerfile: see README.md. */
+export {};

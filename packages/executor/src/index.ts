@@ -1,0 +1,2 @@
+/** @strata/executor: see README.md. */
+export {};

@@ -1,0 +1,2 @@
+/** @strata/inspect: see README.md. */
+export {};

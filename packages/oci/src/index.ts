@@ -1,0 +1,9 @@
+/** @strata/oci: image formats, layer tar, compression and content stores. */
+export * from './digest.js';
+export * from './errors.js';
+export * from './media-types.js';
+export * from './descriptor.js';
+export * from './types.js';
+export * from './layer-entry.js';
+export * from './image.js';
+export * from './state-root.js';

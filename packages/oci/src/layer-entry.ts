@@ -1,0 +1,38 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * One entry of a layer change set, the single in-system form shared by the differ (upper dir → entries),
+ * the tar writer (entries → OCI tar) and the tar reader (OCI tar → entries). Whiteouts are their own kinds
+ * here; `.wh.` names exist only inside tar streams.
+ */
+export type LayerEntryType =
+  | 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo'
+  /** the path was deleted relative to the lower layers */
+  | 'whiteout'
+  /** the directory at path hides everything below it in lower layers (the dir itself is emitted as 'dir' too) */
+  | 'opaque';
+
+export interface LayerEntry {
+  /** Relative, normalised, no leading '/' or './'; directories without a trailing slash. */
+  path: string;
+  type: LayerEntryType;
+  /** Permission and special bits (07777), without the file type. */
+  mode: number;
+  uid: number;
+  gid: number;
+  /** Content size for 'file', else 0. */
+  size: number;
+  /** Modification time in nanoseconds since the epoch. */
+  mtimeNs: bigint;
+  /** Target of a symlink, or the (relative) path of a hardlink's first entry. */
+  linkname?: string;
+  devmajor?: number;
+  devminor?: number;
+  /** Extended attributes, binary values kept exactly. */
+  xattrs?: Record<string, Buffer>;
+  /** Opens the content of a 'file' entry. */
+  open?: () => Readable;
+  /** Optional user/group names for the tar header; empty unless set. */
+  uname?: string;
+  gname?: string;
+}

@@ -1,0 +1,2 @@
+/** @strata/planner: see README.md. */
+export {};

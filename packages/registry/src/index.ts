@@ -1,0 +1,2 @@
+/** @strata/registry: see README.md. */
+export {};

@@ -1,0 +1,2 @@
+/** @strata/snapshot: see README.md. */
+export {};

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs everything strata and its tests need on Debian 12 (as root), then builds it.
+# Idempotent: packages already present are not fetched again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+APT_PACKAGES=(
+  build-essential pkg-config python3 git ca-certificates
+  libfuse3-dev fuse3 fuse-overlayfs libcap-dev
+  busybox-static runc crun skopeo umoci docker-registry apache2-utils openssh-server
+  pigz zstd xz-utils bzip2 iproute2 hyperfine
+)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+# Debian's docker-registry starts a system service on install; tests start their own on free ports.
+systemctl disable --now docker-registry >/dev/null 2>&1 || true
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+bash scripts/build.sh
+ln -sf "$PWD/packages/cli/dist/src/bin.js" /usr/local/bin/strata
+chmod +x packages/cli/dist/src/bin.js
+echo "setup: done ($(node packages/cli/dist/src/bin.js --version))"
