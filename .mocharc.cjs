@@ -1,6 +1,6 @@
-// One mocha run over every suite: each package's unit tests and the top-level integration tests.
+// Shared mocha settings. scripts/test.sh names every suite; `npx mocha 'packages/X/dist/test/**/*.test.js'`
+// runs one package's.
 module.exports = {
-  spec: ['packages/*/dist/test/**/*.test.js', 'native-overlay/dist/test/**/*.test.js', 'test/dist/**/*.test.js'],
   reporter: 'scripts/summary-reporter.cjs',
   timeout: 60000,
   exit: true,

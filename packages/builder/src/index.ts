@@ -1,2 +1,12 @@
-/** @strata/builder: see README.md. */
-export {};
+/**
+ * @strata/builder: the facade the CLI uses. The lower packages are re-exported as namespaces so that the CLI
+ * imports only builder and inspect (DESIGN §2); facade operations (build, pull, push, run, …) live here.
+ */
+export * as dockerfile from '@strata/dockerfile';
+export * as oci from '@strata/oci';
+export * as registry from '@strata/registry';
+export * as context from '@strata/context';
+export * as snapshot from '@strata/snapshot';
+export * as executor from '@strata/executor';
+export * as planner from '@strata/planner';
+export * as cache from '@strata/cache';
