@@ -7,7 +7,7 @@ APT_PACKAGES=(
   build-essential pkg-config python3 git ca-certificates
   libfuse3-dev fuse3 fuse-overlayfs libcap-dev
   busybox-static runc crun skopeo umoci docker-registry apache2-utils openssh-server
-  pigz zstd xz-utils bzip2 iproute2 hyperfine
+  pigz zstd xz-utils bzip2 iproute2 hyperfine chromium
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
