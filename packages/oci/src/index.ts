@@ -7,3 +7,4 @@ export * from './types.js';
 export * from './layer-entry.js';
 export * from './image.js';
 export * from './state-root.js';
+export * from './content-store.js';

@@ -1,0 +1,287 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, mkdirSync, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { digestHex, isDigest, parseDigest, type Digest } from './digest.js';
+import { DigestMismatchError, NotFoundError } from './errors.js';
+
+/** What a put must match; a mismatch rejects the put and leaves nothing in the store. */
+export interface PutExpect {
+  digest?: Digest;
+  size?: number;
+}
+
+/** A stored blob's identity. */
+export interface BlobInfo {
+  digest: Digest;
+  size: number;
+}
+
+/** One problem `fsck` found. */
+export interface FsckProblem {
+  path: string;
+  digest?: Digest;
+  problem: string;
+}
+
+/** Result of `fsck`: how many blobs were re-hashed and what is wrong. */
+export interface FsckReport {
+  checked: number;
+  bytes: number;
+  problems: FsckProblem[];
+}
+
+/** Anything `put` accepts. */
+export type BlobSource = Buffer | Uint8Array | string | Readable | AsyncIterable<Uint8Array>;
+
+/**
+ * Hashes what passes through and fails at end of stream when the bytes do not match `digest`/`size`;
+ * the consumer sees every byte before the verdict, as with a network read.
+ */
+export class VerifyingStream extends Transform {
+  private readonly hash = createHash('sha256');
+  private seen = 0;
+  /** `what` names the blob in the error (a reference or a path). */
+  constructor(private readonly digest: Digest, private readonly size?: number, private readonly what: string = digest) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.hash.update(chunk);
+    this.seen += chunk.length;
+    if (this.size !== undefined && this.seen > this.size) {
+      cb(new DigestMismatchError(`${this.what}: more than the expected ${this.size} bytes`));
+      return;
+    }
+    cb(null, chunk);
+  }
+  override _flush(cb: TransformCallback): void {
+    if (this.size !== undefined && this.seen !== this.size) {
+      cb(new DigestMismatchError(`${this.what}: size ${this.seen}, expected ${this.size}`));
+      return;
+    }
+    const got = 'sha256:' + this.hash.digest('hex');
+    if (got !== this.digest) cb(new DigestMismatchError(`${this.what}: content hashes to ${got}, expected ${this.digest}`));
+    else cb();
+  }
+}
+
+async function* chunksOf(src: BlobSource): AsyncIterable<Uint8Array> {
+  if (typeof src === 'string') yield Buffer.from(src);
+  else if (src instanceof Uint8Array) yield src;
+  else yield* src as AsyncIterable<Uint8Array>;
+}
+
+/**
+ * The content-addressed blob store of DESIGN §4: `<root>/blobs/sha256/<hex>`, written through `<root>/tmp/`.
+ * Every put is temp file → fsync → rename, so a blob under its final name is always whole; concurrent puts of
+ * the same blob from several processes race harmlessly on the rename (same bytes either way).
+ */
+export class ContentStore {
+  /** `<root>/blobs/sha256` */
+  readonly blobDir: string;
+  /** `<root>/tmp` */
+  readonly tmpDir: string;
+
+  constructor(readonly root: string) {
+    this.blobDir = path.join(root, 'blobs', 'sha256');
+    this.tmpDir = path.join(root, 'tmp');
+    mkdirSync(this.blobDir, { recursive: true });
+    mkdirSync(this.tmpDir, { recursive: true });
+  }
+
+  /** Where a blob lives (whether or not it is present). */
+  pathOf(digest: Digest): string {
+    return path.join(this.blobDir, digestHex(parseDigest(digest)));
+  }
+
+  /** A fresh unique temp path under tmp/ (for callers that build files to rename into the store). */
+  tempPath(hint = 'blob'): string {
+    return path.join(this.tmpDir, `${hint}-${process.pid}-${randomBytes(8).toString('hex')}`);
+  }
+
+  /**
+   * Stores a blob. Idempotent: a blob already present is not rewritten. With `expect`, the digest and size
+   * are checked before the blob becomes visible; a mismatch throws DigestMismatchError and stores nothing.
+   */
+  async put(src: BlobSource, expect: PutExpect = {}, what = 'blob'): Promise<BlobInfo> {
+    if (expect.digest && (await this.has(expect.digest))) {
+      // Drain a stream the caller handed over so that its producer does not stall or leak.
+      if (src instanceof Readable) src.resume();
+      const size = (await fsp.stat(this.pathOf(expect.digest))).size;
+      if (expect.size !== undefined && size !== expect.size) {
+        throw new DigestMismatchError(`${what}: size ${expect.size} given for ${expect.digest}, stored blob has ${size}`);
+      }
+      return { digest: expect.digest, size };
+    }
+    const tmp = this.tempPath();
+    const fh = await fsp.open(tmp, 'wx', 0o644);
+    const hash = createHash('sha256');
+    let size = 0;
+    try {
+      try {
+        for await (const chunk of chunksOf(src)) {
+          hash.update(chunk);
+          size += chunk.length;
+          if (expect.size !== undefined && size > expect.size) {
+            throw new DigestMismatchError(`${what}: more than the expected ${expect.size} bytes`);
+          }
+          let off = 0;
+          while (off < chunk.length) off += (await fh.write(chunk, off)).bytesWritten;
+        }
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      const digest = ('sha256:' + hash.digest('hex')) as Digest;
+      if (expect.size !== undefined && size !== expect.size) {
+        throw new DigestMismatchError(`${what}: size ${size}, expected ${expect.size}`);
+      }
+      if (expect.digest && digest !== expect.digest) {
+        throw new DigestMismatchError(`${what}: content hashes to ${digest}, expected ${expect.digest}`);
+      }
+      await fsp.rename(tmp, this.pathOf(digest));
+      await this.syncDir();
+      return { digest, size };
+    } catch (e) {
+      await fsp.rm(tmp, { force: true });
+      throw e;
+    }
+  }
+
+  /** Moves an already written and fsynced file (e.g. from tempPath()) into the store under its digest. */
+  async adopt(file: string, info: BlobInfo): Promise<void> {
+    await fsp.rename(file, this.pathOf(info.digest));
+    await this.syncDir();
+  }
+
+  private async syncDir(): Promise<void> {
+    const dh = await fsp.open(this.blobDir, 'r');
+    try {
+      await dh.sync();
+    } finally {
+      await dh.close();
+    }
+  }
+
+  /** True when the blob is present. */
+  async has(digest: Digest): Promise<boolean> {
+    try {
+      await fsp.access(this.pathOf(digest));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Size and digest of a present blob, or undefined. */
+  async stat(digest: Digest): Promise<BlobInfo | undefined> {
+    try {
+      const st = await fsp.stat(this.pathOf(digest));
+      return { digest, size: st.size };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Size of a present blob; NotFoundError otherwise. */
+  async size(digest: Digest): Promise<number> {
+    const st = await this.stat(digest);
+    if (!st) throw new NotFoundError(`blob ${digest} not in the store`);
+    return st.size;
+  }
+
+  /**
+   * A stream of the blob that re-hashes as it goes and errors at end of stream if the bytes on disk no longer
+   * match the name. NotFoundError when absent.
+   */
+  async get(digest: Digest): Promise<Readable> {
+    const p = this.pathOf(digest);
+    let fh: fsp.FileHandle;
+    try {
+      fh = await fsp.open(p, 'r');
+    } catch {
+      throw new NotFoundError(`blob ${digest} not in the store`);
+    }
+    const raw = fh.createReadStream({ highWaterMark: 1 << 20 });
+    const verify = new VerifyingStream(digest, undefined, `blob ${digest} in ${this.blobDir}`);
+    raw.on('error', (e) => verify.destroy(e));
+    return raw.pipe(verify);
+  }
+
+  /** The whole blob, verified. For manifests and configs; layers should be streamed. */
+  async readBuffer(digest: Digest): Promise<Buffer> {
+    const data = await fsp.readFile(this.pathOf(digest)).catch(() => {
+      throw new NotFoundError(`blob ${digest} not in the store`);
+    });
+    const got = 'sha256:' + createHash('sha256').update(data).digest('hex');
+    if (got !== digest) throw new DigestMismatchError(`blob ${digest} in ${this.blobDir}: content hashes to ${got}`);
+    return data;
+  }
+
+  /** Removes a blob; true when it was present. */
+  async delete(digest: Digest): Promise<boolean> {
+    try {
+      await fsp.unlink(this.pathOf(digest));
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw e;
+    }
+  }
+
+  /** Every blob present (name-valid ones), in name order. */
+  async *walk(): AsyncIterable<BlobInfo> {
+    const names = (await fsp.readdir(this.blobDir)).sort();
+    for (const n of names) {
+      const digest = `sha256:${n}`;
+      if (!isDigest(digest)) continue;
+      const st = await fsp.lstat(path.join(this.blobDir, n)).catch(() => undefined);
+      if (st?.isFile()) yield { digest, size: st.size };
+    }
+  }
+
+  /**
+   * Re-hashes every blob and reports names that are not digests, non-files and content that does not match
+   * its name. With `repair`, bad blobs are deleted (they are never trusted anyway).
+   */
+  async fsck(opts: { repair?: boolean } = {}): Promise<FsckReport> {
+    const report: FsckReport = { checked: 0, bytes: 0, problems: [] };
+    for (const n of (await fsp.readdir(this.blobDir)).sort()) {
+      const p = path.join(this.blobDir, n);
+      const digest = `sha256:${n}`;
+      if (!isDigest(digest)) {
+        report.problems.push({ path: p, problem: 'name is not a sha256 digest' });
+        continue;
+      }
+      const st = await fsp.lstat(p);
+      if (!st.isFile()) {
+        report.problems.push({ path: p, digest, problem: 'not a regular file' });
+        continue;
+      }
+      const hash = createHash('sha256');
+      for await (const c of createReadStream(p, { highWaterMark: 1 << 20 })) hash.update(c as Buffer);
+      report.checked++;
+      report.bytes += st.size;
+      const got = 'sha256:' + hash.digest('hex');
+      if (got !== digest) {
+        report.problems.push({ path: p, digest, problem: `content hashes to ${got}` });
+        if (opts.repair) await fsp.rm(p, { force: true });
+      }
+    }
+    return report;
+  }
+
+  /** Removes temp files older than `maxAgeMs` left by killed processes. */
+  async cleanTmp(maxAgeMs = 24 * 3600 * 1000): Promise<number> {
+    let n = 0;
+    for (const f of await fsp.readdir(this.tmpDir)) {
+      const p = path.join(this.tmpDir, f);
+      const st = await fsp.lstat(p).catch(() => undefined);
+      if (st && Date.now() - st.mtimeMs > maxAgeMs) {
+        await fsp.rm(p, { recursive: true, force: true });
+        n++;
+      }
+    }
+    return n;
+  }
+}
