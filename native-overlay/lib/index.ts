@@ -63,8 +63,31 @@ export function native(): NativeBinding {
   const file = path.join(packageRoot, 'build', 'Release', 'strata_native.node');
   if (!existsSync(file)) throw new NativeError(`native addon not built: ${file} (run: npm run build:native)`);
   const require = createRequire(import.meta.url);
-  cached = require(file) as NativeBinding;
+  cached = wrapErrors(require(file) as NativeBinding);
   return cached;
+}
+
+/** Loads an addon file directly (e.g. the ASan build under build/asan/), errors mapped like native(). */
+export function loadBinding(file: string): NativeBinding {
+  const require = createRequire(import.meta.url);
+  return wrapErrors(require(file) as NativeBinding);
+}
+
+/** The addon throws plain Errors carrying `code` (the errno name); callers get NativeError instead. */
+function wrapErrors(raw: NativeBinding): NativeBinding {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(raw as unknown as Record<string, (...a: unknown[]) => unknown>)) {
+    wrapped[name] = (...args: unknown[]) => {
+      try {
+        return fn(...args);
+      } catch (e) {
+        if (e instanceof NativeError) throw e;
+        const err = e as { message?: string; code?: string };
+        throw new NativeError(err.message ?? String(e), err.code);
+      }
+    };
+  }
+  return wrapped as unknown as NativeBinding;
 }
 
 /** Path of the strata-unionfs binary (fuse-overlayfs compatible command line). */
