@@ -1,0 +1,31 @@
+import { RepositoryClient } from './client.js';
+import { credentialsFromDockerConfig, type Credentials } from './credentials.js';
+import { RegistryError } from './errors.js';
+import { parseReference, type Reference } from './reference.js';
+import { RegistrySession, type SessionOptions } from './session.js';
+
+/** How to reach a registry: the user's --insecure, --creds, and retry/timeout tuning. */
+export interface ConnectOptions extends SessionOptions {
+  /** Docker config.json to read credentials from when `credentials` is absent (default ~/.docker/config.json). */
+  dockerConfig?: string;
+  /** Sessions to reuse (one per registry host), so tokens and the http/https choice are learnt once. */
+  sessions?: Map<string, RegistrySession>;
+}
+
+/** The session for a registry host: credentials from options, else from Docker's config.json. */
+export function sessionFor(registry: string, opts: ConnectOptions = {}): RegistrySession {
+  const cached = opts.sessions?.get(registry);
+  if (cached) return cached;
+  let credentials: Credentials | undefined = opts.credentials;
+  if (!credentials) credentials = credentialsFromDockerConfig(registry, opts.dockerConfig);
+  const s = new RegistrySession(registry, { ...opts, ...(credentials ? { credentials } : {}) });
+  opts.sessions?.set(registry, s);
+  return s;
+}
+
+/** A client for the repository a reference names (a string is parsed docker-style). */
+export function connect(ref: string | Reference, opts: ConnectOptions = {}, push = false): RepositoryClient {
+  const r = typeof ref === 'string' ? parseReference(ref) : ref;
+  if (opts.insecure === undefined && /^https?:\/\//.test(r.registry)) throw new RegistryError(`${r.registry}: give a host, not a URL`);
+  return new RepositoryClient(sessionFor(r.registry, opts), r, push);
+}
