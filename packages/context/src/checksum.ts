@@ -1,0 +1,148 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { cleanPath, splitPath } from './clean.js';
+import { headerString, type BuildContext, type DropOptions, type FingerprintParts } from './context.js';
+import type { Entry } from './entry.js';
+import { OutsideContextError, SourceNotFoundError } from './errors.js';
+import { compileSegment, hasWildcard } from './glob.js';
+import { hashString } from './hash.js';
+import { PatternMatcher, type MatchInfo } from './pattern-matcher.js';
+
+/** Options of a COPY/ADD source checksum. */
+export interface ChecksumOptions extends DropOptions {
+  /** `COPY --exclude` patterns, matched relative to each source (patternmatcher rules). */
+  excludes?: string[];
+  /** A wildcard matching nothing is not an error (BuildKit's Dockerfile frontend allows it). Default true. */
+  allowEmptyWildcard?: boolean;
+}
+
+/** The checksum of exactly the paths a COPY/ADD reads. */
+export interface SourceChecksum {
+  /** `sha256:<hex>` Merkle digest over every source, its matches and their trees. */
+  digest: string;
+  /**
+   * Every path read (context-relative) → `<content>:<meta>` short hashes, so a cache miss can name the file
+   * that changed and say whether its content or its metadata (mode, owner, xattrs) did.
+   */
+  files: Record<string, string>;
+}
+
+const MAX_LINKS = 40;
+
+/**
+ * Merkle checksum of COPY sources: wildcards as Go filepath.Match per element, a directory means its whole
+ * content (a digest over sorted children), symlinks in the source path followed inside the context, and
+ * `--chmod`/`--chown` blanking the source mode/owner so they cannot cause a miss.
+ */
+export async function checksumSources(ctx: BuildContext, sources: string[], opts: ChecksumOptions = {}): Promise<SourceChecksum> {
+  const excludes = opts.excludes !== undefined && opts.excludes.length > 0 ? new PatternMatcher(opts.excludes, '--exclude') : undefined;
+  const files: Record<string, string> = {};
+  const perSource: Array<{ source: string; matches: Array<[string, string]> }> = [];
+  for (const source of sources) {
+    const rel = scoped(source);
+    const matched = hasWildcard(rel) ? expandWildcard(ctx, rel) : [resolveLinks(ctx, rel, source)].filter(isString);
+    if (matched.length === 0 && (!hasWildcard(rel) || opts.allowEmptyWildcard === false)) {
+      throw new SourceNotFoundError(source, ctx.dir);
+    }
+    const matches: Array<[string, string]> = [];
+    for (const m of matched) {
+      const own = excludes?.matches(path.posix.basename(m) || m, []);
+      if (own?.matched === true && m !== '.') continue;
+      matches.push([m, await treeDigest(ctx, m, '', excludes, undefined, opts, files)]);
+    }
+    perSource.push({ source: rel, matches });
+  }
+  const digest = createHash('sha256').update(JSON.stringify(perSource)).digest('hex');
+  return { digest: `sha256:${digest}`, files };
+}
+
+function isString(s: string | undefined): s is string {
+  return s !== undefined;
+}
+
+/** A source path as BuildKit scopes it: relative to the context root, never above it. */
+function scoped(source: string): string {
+  const c = cleanPath('/' + source);
+  return c === '/' ? '.' : c.slice(1);
+}
+
+/** Resolve symlinks along `rel` (the final one too) inside the context; undefined when missing. */
+function resolveLinks(ctx: BuildContext, rel: string, source: string): string | undefined {
+  let todo = splitPath(rel);
+  let cur = '.';
+  let hops = 0;
+  while (todo.length > 0) {
+    const name = todo.shift()!;
+    const next = cur === '.' ? name : `${cur}/${name}`;
+    const entry = ctx.entries.get(next);
+    if (entry === undefined) return undefined;
+    if (entry.type !== 'symlink') {
+      cur = next;
+      continue;
+    }
+    if (++hops > MAX_LINKS) throw new OutsideContextError(source);
+    const target = entry.link ?? '';
+    const base = target.startsWith('/') ? '/' : '/' + (cur === '.' ? '' : cur);
+    todo = [...splitPath(cleanPath(path.posix.join(base, target)).slice(1)), ...todo];
+    cur = '.';
+  }
+  return cur;
+}
+
+/** Expand a wildcard source element by element over the walked tree. */
+function expandWildcard(ctx: BuildContext, rel: string): string[] {
+  let dirs = ['.'];
+  const segs = splitPath(rel);
+  for (const seg of segs) {
+    const next: string[] = [];
+    for (const d of dirs) {
+      const dir = ctx.entries.get(d);
+      if (dir?.type !== 'dir') continue;
+      const names = hasWildcard(seg) ? (dir.children ?? []).filter((n) => compileSegment(seg).test(n)) : [seg];
+      for (const n of names) {
+        const p = d === '.' ? n : `${d}/${n}`;
+        const r = resolveLinks(ctx, p, rel);
+        if (r !== undefined) next.push(r);
+      }
+    }
+    dirs = next;
+  }
+  return [...new Set(dirs)].sort();
+}
+
+/** Digest of one path and, for a directory, everything below it; fills `files`. */
+async function treeDigest(
+  ctx: BuildContext, rel: string, relInSource: string, excludes: PatternMatcher | undefined,
+  parentInfo: MatchInfo | undefined, opts: DropOptions, files: Record<string, string>,
+): Promise<string> {
+  const entry = ctx.entries.get(rel) as Entry;
+  const parts = await ctx.parts(entry);
+  files[rel] = await shortHashes(parts, opts);
+  const header = await hashString(headerString(parts, opts));
+  if (entry.type !== 'dir') return header;
+  const children = await Promise.all((entry.children ?? []).map(async (name) => {
+    const childRel = rel === '.' ? name : `${rel}/${name}`;
+    const inSource = relInSource === '' ? name : `${relInSource}/${name}`;
+    let info: MatchInfo | undefined;
+    if (excludes !== undefined) {
+      const m = excludes.matches(inSource, parentInfo ?? []);
+      const child = ctx.entries.get(childRel)!;
+      if (m.matched && (child.type !== 'dir' || !excludes.mayReinclude(inSource))) return undefined;
+      info = m.info;
+    }
+    return `${name}\0${await treeDigest(ctx, childRel, inSource, excludes, info, opts, files)}`;
+  }));
+  const h = createHash('sha256').update(header);
+  for (const c of children) if (c !== undefined) h.update('\n' + c);
+  return h.digest('hex');
+}
+
+async function shortHashes(p: FingerprintParts, opts: DropOptions): Promise<string> {
+  const content = await hashString([p.type, p.size, p.rdev, p.link, p.content].join('\0'));
+  const meta = await hashString([
+    opts.dropMode === true ? '-' : p.mode.toString(8),
+    opts.dropOwner === true ? '-' : `${p.uid}:${p.gid}`,
+    p.xattrs,
+  ].join('\0'));
+  return `${content.slice(0, 16)}:${meta.slice(0, 8)}`;
+}

@@ -1,0 +1,53 @@
+import type { BigIntStats } from 'node:fs';
+
+/** What kind of file an entry is; sockets are never part of a context. */
+export type EntryType = 'file' | 'dir' | 'symlink' | 'fifo' | 'char' | 'block';
+
+/** One path of the context as the walk saw it (lstat, never following links). */
+export interface Entry {
+  /** Context-relative, slash-separated, cleaned ("a/b"). */
+  path: string;
+  type: EntryType;
+  dev: bigint;
+  ino: bigint;
+  /** Permission and special bits (mode & 0o7777). */
+  mode: number;
+  uid: number;
+  gid: number;
+  size: bigint;
+  rdev: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+  /** Target of a symlink, as stored in the link. */
+  link?: string;
+  /** Names of children, sorted, for directories. */
+  children?: string[];
+}
+
+/** The entry type of an lstat result, or undefined for a socket. */
+export function typeOf(st: BigIntStats): EntryType | undefined {
+  if (st.isFile()) return 'file';
+  if (st.isDirectory()) return 'dir';
+  if (st.isSymbolicLink()) return 'symlink';
+  if (st.isFIFO()) return 'fifo';
+  if (st.isCharacterDevice()) return 'char';
+  if (st.isBlockDevice()) return 'block';
+  return undefined;
+}
+
+/** Build an Entry from a path and its bigint lstat. */
+export function entryOf(path: string, type: EntryType, st: BigIntStats): Entry {
+  return {
+    path,
+    type,
+    dev: st.dev,
+    ino: st.ino,
+    mode: Number(st.mode & 0o7777n),
+    uid: Number(st.uid),
+    gid: Number(st.gid),
+    size: st.size,
+    rdev: st.rdev,
+    mtimeNs: st.mtimeNs,
+    ctimeNs: st.ctimeNs,
+  };
+}

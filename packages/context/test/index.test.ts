@@ -1,0 +1,108 @@
+import { strict as assert } from 'node:assert';
+import { readFile, readdir, stat, utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { BuildContext, INDEX_VERSION, checksumSources } from '../src/index.js';
+import { makeTree, tempDir } from './helpers.js';
+
+describe('context: persistent stat index', () => {
+  let ctxDir = '';
+  let stateRoot = '';
+  const cleanups: Array<() => Promise<void>> = [];
+  beforeEach(async () => {
+    let c: () => Promise<void>;
+    [ctxDir, c] = await tempDir('strata-ctx-');
+    cleanups.push(c);
+    [stateRoot, c] = await tempDir('strata-root-');
+    cleanups.push(c);
+    await makeTree(ctxDir, { 'src/app.js': 'console.log(1)\n', 'src/b.txt': 'bbbb', 'big.bin': 'x'.repeat(3 << 20) });
+  });
+  afterEach(async () => {
+    for (const c of cleanups.splice(0)) await c();
+  });
+
+  const open = (racyWindowNs = 0n) => BuildContext.open(ctxDir, { stateRoot, ignorePatterns: [], racyWindowNs });
+
+  it('writes contexts/<id>/index atomically and reuses it: unchanged files are never re-read', async () => {
+    const a = await open();
+    const first = await checksumSources(a, ['.']);
+    assert.equal(a.stats.hashed, 3);
+    await a.save();
+    const dir = path.join(stateRoot, 'contexts', a.id);
+    assert.deepEqual(await readdir(dir), ['index'], 'no temp file left behind');
+    const doc = JSON.parse(await readFile(path.join(dir, 'index'), 'utf8'));
+    assert.equal(doc.version, INDEX_VERSION);
+    assert.deepEqual(Object.keys(doc.entries).sort(), ['.', 'big.bin', 'src', 'src/app.js', 'src/b.txt']);
+
+    const b = await open();
+    const second = await checksumSources(b, ['.']);
+    assert.equal(b.stats.hashed, 0);
+    assert.equal(b.stats.reused, 3);
+    assert.equal(second.digest, first.digest);
+  });
+
+  it('catches an edit that keeps size and mtime (utimes restores mtime; ctime still moves)', async () => {
+    const file = path.join(ctxDir, 'src', 'app.js');
+    // Whole seconds, so utimes can restore the value exactly (it takes no nanoseconds).
+    await utimes(file, 1_700_000_000, 1_700_000_000);
+    const before = await stat(file, { bigint: true });
+    const a = await open();
+    const first = await checksumSources(a, ['src']);
+    await a.save();
+    await writeFile(file, 'console.log(2)\n'); // same length
+    await utimes(file, 1_700_000_000, 1_700_000_000);
+    const after = await stat(file, { bigint: true });
+    assert.equal(after.size, before.size);
+    assert.equal(after.mtimeNs, before.mtimeNs, 'mtime restored');
+    const b = await open();
+    const second = await checksumSources(b, ['src']);
+    assert.equal(b.stats.hashed, 1, 'exactly the edited file was re-read');
+    assert.notEqual(second.digest, first.digest);
+    assert.notEqual(second.files['src/app.js']!.split(':')[0], first.files['src/app.js']!.split(':')[0]);
+    assert.equal(second.files['src/b.txt'], first.files['src/b.txt']);
+  });
+
+  it('does not trust records of files changed just before they were hashed (racy)', async () => {
+    const a = await open(2_000_000_000n);
+    await checksumSources(a, ['src/app.js']);
+    await a.save();
+    const b = await open(2_000_000_000n);
+    await checksumSources(b, ['src/app.js']);
+    assert.equal(b.stats.hashed, 1);
+    assert.equal(b.stats.reused, 0);
+  });
+
+  it('starts empty from a corrupt or foreign-version index', async () => {
+    const a = await open();
+    await checksumSources(a, ['.']);
+    await a.save();
+    const file = path.join(stateRoot, 'contexts', a.id, 'index');
+    await writeFile(file, '{"version": 1, "entries": {"src/app.js": [1,');
+    const b = await open();
+    await checksumSources(b, ['.']);
+    assert.equal(b.stats.reused, 0);
+    await writeFile(file, JSON.stringify({ version: INDEX_VERSION + 1, entries: {} }));
+    const c = await open();
+    await checksumSources(c, ['src/b.txt']);
+    assert.equal(c.stats.hashed, 1);
+  });
+
+  it('forgets deleted files', async () => {
+    const a = await open();
+    await checksumSources(a, ['.']);
+    await a.save();
+    await writeFile(path.join(ctxDir, '.dockerignore'), 'big.bin\n');
+    const b = await BuildContext.open(ctxDir, { stateRoot, racyWindowNs: 0n });
+    await checksumSources(b, ['src']);
+    await b.save();
+    const doc = JSON.parse(await readFile(path.join(stateRoot, 'contexts', a.id, 'index'), 'utf8'));
+    assert.ok(!('big.bin' in doc.entries));
+  });
+
+  it('fingerprints a streamed large file the same as its bytes hashed at once', async () => {
+    const { hashBytes } = await import('../src/index.js');
+    const a = await open();
+    await checksumSources(a, ['big.bin']);
+    const parts = await a.parts(a.entries.get('big.bin')!);
+    assert.equal(parts.content, await hashBytes(Buffer.from('x'.repeat(3 << 20))));
+  });
+});
