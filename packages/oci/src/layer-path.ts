@@ -1,0 +1,36 @@
+import { OciError } from './errors.js';
+
+/** A path in a layer that is not safe to apply: escapes the root, holds NUL, or is otherwise malformed. */
+export class UnsafePathError extends OciError {
+  override name = 'UnsafePathError';
+}
+
+/**
+ * Normalises a path from a tar or a change set: leading '/' and './' dropped, '.' and empty components
+ * removed, '..' resolved lexically. A path that would climb above the root is rejected, never clamped,
+ * because an archive that tries it is hostile. Returns '' for the root itself.
+ */
+export function normaliseLayerPath(p: string, where: string): string {
+  if (p.includes('\0')) throw new UnsafePathError(`${where}: path contains a NUL byte`);
+  const out: string[] = [];
+  for (const c of p.split('/')) {
+    if (c === '' || c === '.') continue;
+    if (c === '..') {
+      if (out.length === 0) throw new UnsafePathError(`${where}: path ${JSON.stringify(p)} climbs out of the root`);
+      out.pop();
+      continue;
+    }
+    out.push(c);
+  }
+  return out.join('/');
+}
+
+/** Compares layer paths by bytes, the order the tar writer requires (parents sort before children). */
+export function comparePaths(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/** Prefix of a whiteout's base name in a tar (AUFS convention, adopted by OCI). */
+export const WHITEOUT_PREFIX = '.wh.';
+/** Base name of the opaque-directory marker in a tar. */
+export const OPAQUE_MARKER = '.wh..wh..opq';

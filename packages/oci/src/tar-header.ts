@@ -1,0 +1,168 @@
+import { OciError } from './errors.js';
+
+/**
+ * Low-level ustar/PAX header encoding and decoding. Written here rather than taken from tar-stream because
+ * tar-stream decodes PAX records as UTF-8 strings, which corrupts binary xattr values (security.capability),
+ * and because layer determinism needs exact control of every header byte.
+ */
+
+/** Tar typeflags used by layers. */
+export const TarType = {
+  file: '0',
+  hardlink: '1',
+  symlink: '2',
+  char: '3',
+  block: '4',
+  dir: '5',
+  fifo: '6',
+  contiguous: '7',
+  paxHeader: 'x',
+  paxGlobal: 'g',
+  gnuLongName: 'L',
+  gnuLongLink: 'K',
+} as const;
+
+/** The fields of one header block (names already split or long names moved to PAX by the caller). */
+export interface RawHeader {
+  name: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  mtime: number;
+  typeflag: string;
+  linkname: string;
+  uname: string;
+  gname: string;
+  devmajor: number;
+  devminor: number;
+  prefix: string;
+}
+
+/** Largest value an octal field of `width` bytes holds (one byte is the terminator). */
+export function octalMax(width: number): number {
+  return 8 ** (width - 1) - 1;
+}
+
+function putString(buf: Buffer, off: number, width: number, s: string): void {
+  const b = Buffer.from(s, 'utf8');
+  if (b.length > width) throw new OciError(`tar header: ${JSON.stringify(s)} longer than ${width} bytes`);
+  b.copy(buf, off);
+}
+
+function putOctal(buf: Buffer, off: number, width: number, n: number): void {
+  if (!Number.isInteger(n) || n < 0 || n > octalMax(width)) throw new OciError(`tar header: number ${n} does not fit ${width} bytes`);
+  buf.write(n.toString(8).padStart(width - 1, '0') + '\0', off, width, 'ascii');
+}
+
+/** Encodes one 512-byte ustar header block (POSIX magic "ustar\0" "00"). */
+export function encodeHeader(h: RawHeader): Buffer {
+  const b = Buffer.alloc(512);
+  putString(b, 0, 100, h.name);
+  putOctal(b, 100, 8, h.mode);
+  putOctal(b, 108, 8, h.uid);
+  putOctal(b, 116, 8, h.gid);
+  putOctal(b, 124, 12, h.size);
+  putOctal(b, 136, 12, h.mtime);
+  b.fill(0x20, 148, 156);
+  b.write(h.typeflag, 156, 1, 'ascii');
+  putString(b, 157, 100, h.linkname);
+  b.write('ustar\x0000', 257, 8, 'binary');
+  putString(b, 265, 32, h.uname);
+  putString(b, 297, 32, h.gname);
+  putOctal(b, 329, 8, h.devmajor);
+  putOctal(b, 337, 8, h.devminor);
+  putString(b, 345, 155, h.prefix);
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += b[i]!;
+  b.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8, 'ascii');
+  return b;
+}
+
+/** Encodes PAX records `len key=value\n`; values are raw bytes so binary xattrs survive. */
+export function encodePax(records: Array<[string, Buffer | string]>): Buffer {
+  const parts: Buffer[] = [];
+  for (const [key, value] of records) {
+    const v = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
+    const rest = Buffer.byteLength(key) + v.length + 3; // ' ' '=' '\n'
+    let len = rest + String(rest).length;
+    if (String(len).length !== String(rest).length) len = rest + String(len).length;
+    parts.push(Buffer.from(`${len} ${key}=`, 'utf8'), v, Buffer.from('\n'));
+  }
+  return Buffer.concat(parts);
+}
+
+/** Decodes PAX records; values stay Buffers. Throws on malformed records. */
+export function decodePax(buf: Buffer, where: string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  let off = 0;
+  while (off < buf.length) {
+    if (buf[off] === 0) break;
+    const sp = buf.indexOf(0x20, off);
+    if (sp < 0) throw new OciError(`${where}: malformed PAX record`);
+    const len = Number(buf.toString('ascii', off, sp));
+    if (!Number.isInteger(len) || len <= sp - off || off + len > buf.length || buf[off + len - 1] !== 0x0a) {
+      throw new OciError(`${where}: malformed PAX record length`);
+    }
+    const eq = buf.indexOf(0x3d, sp);
+    if (eq < 0 || eq >= off + len) throw new OciError(`${where}: PAX record without '='`);
+    out.set(buf.toString('utf8', sp + 1, eq), buf.subarray(eq + 1, off + len - 1));
+    off += len;
+  }
+  return out;
+}
+
+function getString(b: Buffer, off: number, width: number): string {
+  const end = b.indexOf(0, off);
+  return b.toString('utf8', off, end < 0 || end > off + width ? off + width : end);
+}
+
+function getNumber(b: Buffer, off: number, width: number, where: string): number {
+  if (b[off]! & 0x80) {
+    // GNU base-256: big-endian two's complement with the top bit as marker.
+    let n = 0;
+    for (let i = 1; i < width; i++) n = n * 256 + b[off + i]!;
+    if (!Number.isSafeInteger(n)) throw new OciError(`${where}: number field out of range`);
+    return n;
+  }
+  const s = b.toString('ascii', off, off + width).replace(/[\0 ]+$/, '').replace(/^[\0 ]+/, '');
+  if (s === '') return 0;
+  if (!/^[0-7]+$/.test(s)) throw new OciError(`${where}: invalid octal field ${JSON.stringify(s)}`);
+  return parseInt(s, 8);
+}
+
+/** True for a block of 512 zero bytes (end of archive). */
+export function isZeroBlock(b: Buffer): boolean {
+  for (let i = 0; i < 512; i++) if (b[i] !== 0) return false;
+  return true;
+}
+
+/** Decodes and checksums one header block; `where` names the archive and offset in errors. */
+export function decodeHeader(b: Buffer, where: string): RawHeader {
+  let unsigned = 0;
+  let signed = 0;
+  for (let i = 0; i < 512; i++) {
+    const c = i >= 148 && i < 156 ? 0x20 : b[i]!;
+    unsigned += c;
+    signed += c > 127 ? c - 256 : c;
+  }
+  const want = getNumber(b, 148, 8, where);
+  if (want !== unsigned && want !== signed) throw new OciError(`${where}: tar header checksum mismatch`);
+  const magic = b.toString('binary', 257, 263);
+  const posix = magic === 'ustar\0';
+  return {
+    name: getString(b, 0, 100),
+    mode: getNumber(b, 100, 8, where),
+    uid: getNumber(b, 108, 8, where),
+    gid: getNumber(b, 116, 8, where),
+    size: getNumber(b, 124, 12, where),
+    mtime: getNumber(b, 136, 12, where),
+    typeflag: b[156] === 0 ? '0' : String.fromCharCode(b[156]!),
+    linkname: getString(b, 157, 100),
+    uname: getString(b, 265, 32),
+    gname: getString(b, 297, 32),
+    devmajor: magic.startsWith('ustar') ? getNumber(b, 329, 8, where) : 0,
+    devminor: magic.startsWith('ustar') ? getNumber(b, 337, 8, where) : 0,
+    prefix: posix ? getString(b, 345, 155) : '',
+  };
+}
