@@ -1,0 +1,43 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ExecMount } from './spec.js';
+
+/** Docker's /etc/hosts for a container, with the hostname on loopback so it resolves without a network. */
+export function hostsFile(hostname: string): string {
+  return [
+    '127.0.0.1\tlocalhost',
+    '::1\tlocalhost ip6-localhost ip6-loopback',
+    'fe00::0\tip6-localnet',
+    'ff00::0\tip6-mcastprefix',
+    'ff02::1\tip6-allnodes',
+    'ff02::2\tip6-allrouters',
+    `127.0.1.1\t${hostname}`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * The host's resolv.conf as Docker hands it on. Under network `none` loopback nameservers are dropped
+ * (they would point at the container's own empty loopback).
+ */
+export async function resolvConf(network: 'none' | 'host'): Promise<string> {
+  const host = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+  if (network === 'host') return host;
+  return host.split('\n').filter((l) => !/^\s*nameserver\s+(127\.|::1\b)/.test(l)).join('\n');
+}
+
+/** Writes hosts, resolv.conf and hostname into `dir` and returns their bind mounts. */
+export async function etcMounts(dir: string, hostname: string, network: 'none' | 'host'): Promise<ExecMount[]> {
+  const files: Array<[string, string]> = [
+    ['hosts', network === 'host' ? await readFile('/etc/hosts', 'utf8').catch(() => hostsFile(hostname)) : hostsFile(hostname)],
+    ['resolv.conf', await resolvConf(network)],
+    ['hostname', `${hostname}\n`],
+  ];
+  const mounts: ExecMount[] = [];
+  for (const [name, text] of files) {
+    const source = path.join(dir, name);
+    await writeFile(source, text, { mode: 0o644 });
+    mounts.push({ type: 'bind', source, target: `/etc/${name}` });
+  }
+  return mounts;
+}

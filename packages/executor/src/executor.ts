@@ -1,0 +1,153 @@
+import { spawn, type StdioOptions } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { constants as osc } from 'node:os';
+import type { Readable, Writable } from 'node:stream';
+import { ExecutorError, StepAbortedError } from './errors.js';
+import { etcMounts } from './etc-files.js';
+import { resolveInRoot } from './in-root.js';
+import { encodeSpec, launcherPath, parseResult, type LaunchSpec } from './launcher.js';
+import type { OutputSink, RunResult, RunSpec } from './spec.js';
+import { resolveUser } from './user.js';
+
+/** The PATH Docker sets when an image does not. */
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** Options for an Executor. */
+export interface ExecutorOptions {
+  /** Launcher binary; default launcherPath() ($STRATA_LAUNCHER or the release build). */
+  launcher?: string;
+  /** Where per-step scratch dirs go (generated /etc files, overlay upper dirs). Default os.tmpdir(). */
+  tmpDir?: string;
+}
+
+const signalName = (n: number): NodeJS.Signals | undefined =>
+  (Object.entries(osc.signals).find(([, v]) => v === n)?.[0] as NodeJS.Signals | undefined);
+
+function stdioFor(sink: OutputSink | undefined): 'inherit' | 'ignore' | 'pipe' {
+  return sink === undefined || sink === 'inherit' ? 'inherit' : sink === 'ignore' ? 'ignore' : 'pipe';
+}
+
+function connect(stream: Readable | null, sink: OutputSink | undefined): Promise<void> {
+  if (!stream) return Promise.resolve();
+  if (typeof sink === 'function') {
+    const rl = createInterface({ input: stream, crlfDelay: Infinity });
+    rl.on('line', sink);
+    return new Promise((resolve) => rl.on('close', resolve));
+  }
+  if (sink && typeof sink === 'object') stream.pipe(sink as Writable, { end: false });
+  return new Promise((resolve) => stream.on('close', resolve));
+}
+
+async function checkSpec(spec: RunSpec): Promise<void> {
+  if (spec.argv.length === 0 || !spec.argv[0]) throw new ExecutorError('no command to run');
+  const st = await stat(spec.rootfs).catch(() => null);
+  if (!st?.isDirectory()) throw new ExecutorError(`rootfs ${spec.rootfs} is not a directory`);
+  const cmd = spec.argv[0];
+  if (cmd.startsWith('/')) {
+    const host = await resolveInRoot(spec.rootfs, cmd);
+    if (!(await stat(host).catch(() => null))) throw new ExecutorError(`cannot run ${cmd}: no such file in rootfs ${spec.rootfs}`);
+  }
+  for (const m of spec.mounts ?? []) {
+    if (!m.target.startsWith('/')) throw new ExecutorError(`mount target ${m.target} is not absolute`);
+    if (m.type === 'tmpfs') continue;
+    const s = await stat(m.source).catch(() => null);
+    if (!s) throw new ExecutorError(`mount source ${m.source} does not exist (target ${m.target})`);
+    if (m.type === 'overlay' && !s.isDirectory()) throw new ExecutorError(`mount source ${m.source} is not a directory (target ${m.target})`);
+  }
+  if (spec.cwd && !spec.cwd.startsWith('/')) throw new ExecutorError(`working directory ${spec.cwd} is not absolute`);
+}
+
+/** Runs one command in an isolated container through the native launcher (DESIGN §7). */
+export class Executor {
+  constructor(private readonly opts: ExecutorOptions = {}) {}
+
+  /**
+   * Runs `spec` to completion. Resolves with how it ended; rejects with ExecutorError for a step that
+   * could not start and StepAbortedError when `signal` aborts it. Either way no process of it is left.
+   */
+  async run(spec: RunSpec, signal?: AbortSignal): Promise<RunResult> {
+    if (signal?.aborted) throw new StepAbortedError('step aborted before it started');
+    await checkSpec(spec);
+    const user = await resolveUser(spec.rootfs, spec.user);
+    const env = [...(spec.env ?? [])];
+    const has = (k: string) => env.some((e) => e.startsWith(`${k}=`));
+    if (!has('PATH')) env.push(`PATH=${DEFAULT_PATH}`);
+    if (!has('HOME')) env.push(`HOME=${user.home}`);
+    const network = spec.network ?? 'none';
+    const hostname = spec.hostname ?? randomBytes(6).toString('hex');
+    const scratch = await mkdtemp(path.join(this.opts.tmpDir ?? os.tmpdir(), 'strata-run-'));
+    try {
+      const mounts: LaunchSpec['mounts'] = await etcMounts(scratch, hostname, network);
+      let n = 0;
+      for (const m of spec.mounts ?? []) {
+        if (m.type !== 'overlay') { mounts.push(m); continue; }
+        const dir = path.join(scratch, `ov${n++}`);
+        await mkdir(path.join(dir, 'upper'), { recursive: true });
+        await mkdir(path.join(dir, 'work'));
+        mounts.push({ ...m, scratch: dir });
+      }
+      const root = process.getuid?.() === 0;
+      const limits = spec.limits ?? {};
+      const launch: LaunchSpec = {
+        rootfs: path.resolve(spec.rootfs), argv: spec.argv, env, cwd: spec.cwd ?? '/',
+        uid: user.uid, gid: user.gid, groups: user.groups, hostname, network, mounts,
+        cgroup: root ? `strata-${process.pid}-${randomBytes(4).toString('hex')}` : undefined,
+        memoryBytes: limits.memoryBytes, pids: limits.pids, cpuMilli: limits.cpus ? limits.cpus * 1000 : undefined,
+      };
+      return await this.launch(launch, spec, signal);
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
+
+  private launch(launch: LaunchSpec, spec: RunSpec, signal?: AbortSignal): Promise<RunResult> {
+    const body = encodeSpec(launch);
+    const stdinMode = spec.stdin === undefined || spec.stdin === 'inherit' ? 'inherit' : spec.stdin === 'ignore' ? 'ignore' : 'pipe';
+    const stdio: StdioOptions = [stdinMode, stdioFor(spec.stdout), stdioFor(spec.stderr), 'pipe', 'pipe'];
+    const child = spawn(this.opts.launcher ?? launcherPath(), ['--spec-fd', '3', '--result-fd', '4'], { stdio });
+    const control = child.stdio[3] as Writable;
+    const resultStream = child.stdio[4] as Readable;
+    control.on('error', () => {});
+    control.write(Buffer.concat([Buffer.from(`${body.length}\n`), body]));
+    if (child.stdin && typeof spec.stdin !== 'string' && !Buffer.isBuffer(spec.stdin)) child.stdin.end();
+    else if (child.stdin) { child.stdin.on('error', () => {}); child.stdin.end(spec.stdin); }
+    let timedOut = false;
+    let aborted = false;
+    const kill = () => { control.write('k'); };
+    const onAbort = () => { aborted = true; kill(); };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = spec.timeoutMs ? setTimeout(() => { timedOut = true; kill(); }, spec.timeoutMs) : undefined;
+    let text = '';
+    resultStream.setEncoding('utf8');
+    resultStream.on('data', (d: string) => { text += d; });
+    const streams = Promise.all([connect(child.stdout, spec.stdout), connect(child.stderr, spec.stderr), new Promise((r) => resultStream.on('close', r))]);
+    return new Promise<RunResult>((resolve, reject) => {
+      child.on('error', (e) => reject(new ExecutorError(`cannot start the launcher: ${e.message}`)));
+      child.on('close', async (code, sig) => {
+        await streams;
+        if (timer) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        control.destroy();
+        const r = parseResult(text);
+        if (r.get('leftover') === '-1') return reject(new ExecutorError(`processes of the step in ${launch.rootfs} survived it`));
+        if (aborted) return reject(new StepAbortedError('step aborted; all of its processes are gone'));
+        const err = r.get('error');
+        if (err) return reject(new ExecutorError(err));
+        if (!r.has('exit') && !r.has('signal')) return reject(new ExecutorError(`the launcher ended without a result (exit ${code ?? sig})`));
+        const sigNum = r.has('signal') ? Number(r.get('signal')) : undefined;
+        resolve({
+          exitCode: sigNum !== undefined ? 128 + sigNum : Number(r.get('exit')),
+          signal: sigNum !== undefined ? signalName(sigNum) : undefined,
+          usage: { cpuNs: Number(r.get('cpu_ns') ?? 0), memoryPeakBytes: Number(r.get('mem_peak') ?? 0), wallNs: Number(r.get('wall_ns') ?? 0) },
+          oomKilled: Number(r.get('oom_kills') ?? 0) > 0,
+          pidsLimitHit: Number(r.get('pids_limited') ?? 0) > 0,
+          timedOut,
+        });
+      });
+    });
+  }
+}
