@@ -1,0 +1,61 @@
+import fs from 'node:fs';
+import type { BigIntStats } from 'node:fs';
+import type { LayerEntry } from '@strata/oci';
+import { comparePaths, kindOf, splitDev } from './file-kind.js';
+import { readXattrs } from './xattrs.js';
+
+/** One change found by a differ, before it becomes a LayerEntry. */
+export type Change =
+  | { kind: 'whiteout'; path: string }
+  | { kind: 'opaque'; path: string }
+  | { kind: 'object'; path: string; abs: string; st: BigIntStats };
+
+/** Sort rank at one path: the object first, then its opaque marker (a directory before what it hides). */
+function rank(c: Change): number {
+  return c.kind === 'object' ? 0 : c.kind === 'opaque' ? 1 : 2;
+}
+
+/**
+ * Turns changes into sorted LayerEntries: parents before children, the first name of an inode (dev, ino) a
+ * 'file' and later names 'hardlink' to it, xattrs read (private ones filtered), content opened lazily.
+ */
+export async function* toEntries(changes: Change[]): AsyncGenerator<LayerEntry> {
+  const sorted = [...changes].sort((a, b) => comparePaths(a.path, b.path) || rank(a) - rank(b));
+  const firstName = new Map<string, string>();
+  for (const c of sorted) {
+    if (c.kind !== 'object') {
+      yield { path: c.path, type: c.kind, mode: 0, uid: 0, gid: 0, size: 0, mtimeNs: 0n };
+      continue;
+    }
+    const { st, abs } = c;
+    const type = kindOf(st);
+    const entry: LayerEntry = {
+      path: c.path, type, mode: Number(st.mode) & 0o7777, uid: Number(st.uid), gid: Number(st.gid),
+      size: 0, mtimeNs: st.mtimeNs,
+    };
+    const xattrs = readXattrs(abs);
+    if (Object.keys(xattrs).length > 0) entry.xattrs = xattrs;
+    if (type !== 'dir' && st.nlink > 1n) {
+      const id = `${st.dev}:${st.ino}`;
+      const first = firstName.get(id);
+      if (first !== undefined) {
+        entry.type = 'hardlink';
+        entry.linkname = first;
+        yield entry;
+        continue;
+      }
+      firstName.set(id, c.path);
+    }
+    if (type === 'file') {
+      entry.size = Number(st.size);
+      entry.open = () => fs.createReadStream(abs);
+    } else if (type === 'symlink') {
+      entry.linkname = await fs.promises.readlink(abs);
+    } else if (type === 'char' || type === 'block') {
+      const { major, minor } = splitDev(st.rdev);
+      entry.devmajor = major;
+      entry.devminor = minor;
+    }
+    yield entry;
+  }
+}

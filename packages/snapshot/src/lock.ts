@@ -1,0 +1,50 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { errCode } from './errors.js';
+
+/**
+ * A cross-process lock: mkdir is atomic, and the owner's pid inside lets a later process break the lock of
+ * one that died holding it. Held only around short metadata updates, never across a build step.
+ */
+export async function withLock<T>(lockDir: string, fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+  const start = Date.now();
+  for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
+    try {
+      await fs.mkdir(lockDir);
+      await fs.writeFile(path.join(lockDir, 'pid'), String(process.pid));
+      break;
+    } catch (e) {
+      if (errCode(e) !== 'EEXIST') throw e;
+      if (await ownerDead(lockDir)) {
+        await fs.rm(lockDir, { recursive: true, force: true });
+        continue;
+      }
+      if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for lock ${lockDir}`);
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await fs.rm(lockDir, { recursive: true, force: true });
+  }
+}
+
+async function ownerDead(lockDir: string): Promise<boolean> {
+  let pid: number;
+  try {
+    pid = Number(await fs.readFile(path.join(lockDir, 'pid'), 'utf8'));
+  } catch {
+    // The owner may be between mkdir and writing its pid; only a lock dir older than 5 s without one is stale.
+    const st = await fs.stat(lockDir).catch(() => undefined);
+    return st !== undefined && Date.now() - st.mtimeMs > 5000;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return true;
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return errCode(e) === 'ESRCH';
+  }
+}

@@ -1,0 +1,57 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { LayerEntry } from '@strata/oci';
+import { toEntries, type Change } from './change-set.js';
+import { isWhiteoutStat } from './file-kind.js';
+import { hasOpaqueXattr, OPAQUE_FILE, WHITEOUT_PREFIX } from './xattrs.js';
+
+/**
+ * The fast differ: an overlay-format upper dir already is the change set. 0/0 devices and `.wh.` files become
+ * 'whiteout', opaque xattrs and `.wh..wh..opq` become 'opaque'; everything else is emitted as it is.
+ */
+export async function* diffUpper(upper: string): AsyncGenerator<LayerEntry> {
+  yield* toEntries(await collectUpper(upper));
+}
+
+/** The changes recorded in an upper dir, unsorted. */
+export async function collectUpper(upper: string): Promise<Change[]> {
+  const changes: Change[] = [];
+  async function visit(dir: string, rel: string): Promise<void> {
+    for (const name of await fs.readdir(dir)) {
+      const childRel = rel === '' ? name : `${rel}/${name}`;
+      if (name === OPAQUE_FILE) {
+        if (rel !== '') changes.push({ kind: 'opaque', path: rel });
+        continue;
+      }
+      if (name.startsWith(WHITEOUT_PREFIX)) {
+        const target = name.slice(WHITEOUT_PREFIX.length);
+        changes.push({ kind: 'whiteout', path: rel === '' ? target : `${rel}/${target}` });
+        continue;
+      }
+      const abs = path.join(dir, name);
+      const st = await fs.lstat(abs, { bigint: true });
+      if (isWhiteoutStat(st)) {
+        changes.push({ kind: 'whiteout', path: childRel });
+        continue;
+      }
+      changes.push({ kind: 'object', path: childRel, abs, st });
+      if (st.isDirectory()) {
+        if (hasOpaqueXattr(abs)) changes.push({ kind: 'opaque', path: childRel });
+        await visit(abs, childRel);
+      }
+    }
+  }
+  await visit(upper, '');
+  return dedupeOpaque(changes);
+}
+
+/** A dir may be opaque both by xattr and by marker file; emit it once. */
+function dedupeOpaque(changes: Change[]): Change[] {
+  const seen = new Set<string>();
+  return changes.filter((c) => {
+    if (c.kind !== 'opaque') return true;
+    if (seen.has(c.path)) return false;
+    seen.add(c.path);
+    return true;
+  });
+}
