@@ -36,12 +36,14 @@ export interface Flag {
 export interface Heredoc {
   /** The delimiter word, without quotes (also the file name for COPY/ADD and RUN shebang scripts). */
   name: string;
-  /** Body text, each line ending in `\n`; leading tabs already removed when `chomp`. */
+  /** Body text as written, each line with its line ending; tabs are NOT yet stripped for `<<-`. */
   content: string;
   /** False when the delimiter was quoted (`<<"EOF"`, `<<'EOF'`): the body is taken literally. */
   expand: boolean;
   /** True for `<<-EOF`: leading tabs stripped from every body line. */
   chomp: boolean;
+  /** File descriptor written before `<<` (`3<<EOF`), 0 when none. */
+  fileDescriptor: number;
   /** Range of the body plus the terminator line. */
   range: Range;
 }
@@ -76,8 +78,10 @@ export interface InstructionNode {
   heredocs: Heredoc[];
   /** For ONBUILD: the parsed inner instruction. */
   inner?: InstructionNode;
-  /** The instruction's source text (all its lines, continuations kept, heredoc bodies excluded). */
+  /** BuildKit's "original": the logical line (continuations joined), trimmed. */
   original: string;
+  /** The source text exactly as written: every physical line of the instruction, heredoc bodies included. */
+  source: string;
   /** From the keyword to the end of the last line, including heredoc bodies. */
   range: Range;
 }

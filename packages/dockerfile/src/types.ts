@@ -21,7 +21,7 @@ export type CommandLine =
 export interface InlineFile {
   /** The delimiter word: the file name for COPY/ADD, the script name for RUN. */
   name: string;
-  /** Body; tabs already stripped for `<<-`. Unexpanded even when `expand` is true. */
+  /** Body as written (tabs NOT stripped: use `inlineFileData` for COPY/ADD content). Unexpanded. */
   data: string;
   /** Body is subject to variable expansion (unquoted delimiter). Only COPY/ADD expand it. */
   expand: boolean;
