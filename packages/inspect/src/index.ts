@@ -1,2 +1,24 @@
-/** @strata/inspect: see README.md. */
-export {};
+/** @strata/inspect: history, inspect, layer trees, image and layer diffs, waste analysis, reports. */
+export * from './errors.js';
+export * from './facts.js';
+export * from './format.js';
+export * from './tree.js';
+export * from './merge.js';
+export * from './scan.js';
+export * from './load.js';
+export * from './image-meta.js';
+export * from './history.js';
+export * from './ls.js';
+export * from './compare.js';
+export * from './align.js';
+export * from './diff.js';
+export * from './dive-efficiency.js';
+export * from './analyze.js';
+export * from './gates.js';
+export * from './render/json.js';
+export * from './render/history-text.js';
+export * from './render/inspect-text.js';
+export * from './render/ls-text.js';
+export * from './render/diff-text.js';
+export * from './render/diff-markdown.js';
+export * from './render/analyze-text.js';

@@ -1,0 +1,148 @@
+import { alignLayers, type AlignedLayer } from './align.js';
+import { compareFacts, type Aspect } from './compare.js';
+import { isoTime, type FileFacts } from './facts.js';
+import type { ImageMeta } from './image-meta.js';
+import { MergedTree } from './merge.js';
+import type { LayerScan } from './scan.js';
+import { walk } from './tree.js';
+
+/** A file's facts as a diff reports them. */
+export interface FileSummary {
+  type: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  sha256?: string;
+  linkname?: string;
+  mtime: string;
+  xattrs?: Record<string, string>;
+}
+
+/** Which history entry (Dockerfile step) made a change, on which side. */
+export interface Attribution {
+  side: 'a' | 'b';
+  layer: number;
+  history?: number;
+  createdBy: string;
+}
+
+/** One path that differs between A and B. */
+export interface Change {
+  path: string;
+  kind: 'added' | 'removed' | 'changed';
+  /** For `changed`: every aspect that differs (mtime only with the mtime option). */
+  aspects: Aspect[];
+  a?: FileSummary;
+  b?: FileSummary;
+  by?: Attribution;
+}
+
+/** The result of `strata diff`. */
+export interface DiffResult {
+  a: { ref: string; digest: string; layer?: number };
+  b: { ref: string; digest: string; layer?: number };
+  /** Layers lined up by diff ID and history (image diffs only). */
+  alignment: AlignedLayer[];
+  changes: Change[];
+  summary: { added: number; removed: number; changed: number; mtimeOnlyHidden: number };
+}
+
+/** Options of a diff. */
+export interface DiffOptions {
+  /** Report changes of modification time, alone or with others (hidden by default). */
+  mtime?: boolean;
+}
+
+interface Side { facts: FileFacts; layer: number; implicit: boolean }
+
+/** Diffs two images' merged filesystems; `scansX[i]` is layer i of X. */
+export function diffImages(a: ImageMeta, scansA: LayerScan[], b: ImageMeta, scansB: LayerScan[], opts: DiffOptions = {}): DiffResult {
+  const mapA = flatten(merge(scansA));
+  const deletedInB = new Map<string, number>();
+  const mapB = flatten(merge(scansB, (path, layer) => deletedInB.set(path, layer)));
+  const byB = (layer: number): Attribution => attribution(b, 'b', layer);
+  const changes = compareMaps(mapA, mapB, opts, (kind, pa, pb) => {
+    if (kind === 'removed') {
+      const l = deletedInB.get(pa!.facts.path);
+      return l !== undefined ? byB(l) : attribution(a, 'a', pa!.layer);
+    }
+    return byB(pb!.layer);
+  });
+  return {
+    a: { ref: a.ref, digest: a.digest }, b: { ref: b.ref, digest: b.digest },
+    alignment: alignLayers(a.layers, b.layers), ...changes,
+  };
+}
+
+/** Diffs two layers' own entries (a layer's change set, whiteouts included). */
+export function diffLayers(a: ImageMeta, la: number, scanA: LayerScan, b: ImageMeta, lb: number, scanB: LayerScan,
+  opts: DiffOptions = {}): DiffResult {
+  const toMap = (s: LayerScan, layer: number) => {
+    const m = new Map<string, Side>();
+    for (const f of s.entries) m.set(f.path + (f.type === 'opaque' ? '/.wh..wh..opq' : ''), { facts: f, layer, implicit: false });
+    return m;
+  };
+  const changes = compareMaps(toMap(scanA, la), toMap(scanB, lb), opts, (kind) =>
+    kind === 'removed' ? attribution(a, 'a', la) : attribution(b, 'b', lb));
+  return {
+    a: { ref: a.ref, digest: a.layers[la]!.digest, layer: la }, b: { ref: b.ref, digest: b.layers[lb]!.digest, layer: lb },
+    alignment: [], ...changes,
+  };
+}
+
+function attribution(meta: ImageMeta, side: 'a' | 'b', layer: number): Attribution {
+  const h = meta.layers[layer]?.history;
+  const at: Attribution = { side, layer, createdBy: h?.createdBy ?? '' };
+  if (h) at.history = h.index;
+  return at;
+}
+
+function merge(scans: LayerScan[], onHidden?: (path: string, layer: number) => void): MergedTree {
+  const t = new MergedTree();
+  scans.forEach((s, i) => t.apply({ index: i, entries: s.entries }, onHidden ? { hidden: (n, by) => onHidden(n.facts.path, by) } : {}));
+  return t;
+}
+
+function flatten(t: MergedTree): Map<string, Side> {
+  const m = new Map<string, Side>();
+  for (const n of walk(t.root, false)) m.set(n.facts.path, { facts: n.facts, layer: n.layer, implicit: n.implicit === true });
+  return m;
+}
+
+type Attribute = (kind: Change['kind'], a: Side | undefined, b: Side | undefined) => Attribution;
+
+function compareMaps(ma: Map<string, Side>, mb: Map<string, Side>, opts: DiffOptions, attribute: Attribute) {
+  const changes: Change[] = [];
+  let mtimeOnlyHidden = 0;
+  for (const [path, sb] of mb) {
+    const sa = ma.get(path);
+    if (!sa) {
+      changes.push({ path: '/' + path, kind: 'added', aspects: [], b: summary(sb.facts), by: attribute('added', undefined, sb) });
+      continue;
+    }
+    let aspects = compareFacts(sa.facts, sb.facts, !sa.implicit && !sb.implicit);
+    if (!opts.mtime && aspects.includes('mtime')) {
+      aspects = aspects.filter((x) => x !== 'mtime');
+      if (aspects.length === 0) mtimeOnlyHidden++;
+    }
+    if (aspects.length > 0) {
+      changes.push({ path: '/' + path, kind: 'changed', aspects, a: summary(sa.facts), b: summary(sb.facts), by: attribute('changed', sa, sb) });
+    }
+  }
+  for (const [path, sa] of ma) {
+    if (!mb.has(path)) changes.push({ path: '/' + path, kind: 'removed', aspects: [], a: summary(sa.facts), by: attribute('removed', sa, undefined) });
+  }
+  changes.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+  const count = (k: Change['kind']) => changes.filter((c) => c.kind === k).length;
+  return { changes, summary: { added: count('added'), removed: count('removed'), changed: count('changed'), mtimeOnlyHidden } };
+}
+
+/** The facts of a path in the form diffs report. */
+export function summary(f: FileFacts): FileSummary {
+  const s: FileSummary = { type: f.type, mode: f.mode, uid: f.uid, gid: f.gid, size: f.contentSize ?? f.size, mtime: isoTime(f.mtimeNs) };
+  if (f.hash) s.sha256 = f.hash;
+  if (f.linkname !== undefined) s.linkname = f.linkname;
+  if (f.xattrs) s.xattrs = f.xattrs;
+  return s;
+}
