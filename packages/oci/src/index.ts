@@ -14,3 +14,5 @@ export * from './tar-writer.js';
 export * from './tar-reader.js';
 export * from './extract-fs.js';
 export * from './extract.js';
+export * from './gzip-parallel.js';
+export * from './compression.js';
