@@ -1,4 +1,5 @@
 import type { ContentStore, Descriptor, Digest, Platform } from '@strata/oci';
+import { batched } from './batch.js';
 import { connect, type ConnectOptions } from './connect.js';
 import { forEachLimit } from './pool.js';
 import { formatReference, parseReference, referenceTarget, type Reference } from './reference.js';
@@ -54,7 +55,10 @@ export async function pull(refInput: string | Reference, opts: PullOptions): Pro
       opts.onBlob?.({ digest: d.digest, size: d.size, status: 'present', kind });
       return;
     }
-    await store.put(await client.blob(d), { digest: d.digest, size: d.size }, `${label}: blob ${d.digest}`);
+    const what = `${label}: blob ${d.digest}`;
+    // The store verifies digest and size as it writes and renames only a whole, matching blob.
+    const res = await client.blobResponse(d.digest);
+    await store.put(batched(res.body, what), { digest: d.digest, size: d.size }, what);
     result.fetched++;
     result.bytesFetched += d.size;
     opts.onBlob?.({ digest: d.digest, size: d.size, status: 'fetched', kind });

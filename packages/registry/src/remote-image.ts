@@ -1,6 +1,5 @@
-import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
-import { isDigest, MediaType, type Descriptor, type Digest, type Image, type ImageConfig, type Index, type Layer, type Manifest, type Platform } from '@strata/oci';
+import { decompress, isDigest, MediaType, type Descriptor, type Digest, type Image, type ImageConfig, type Index, type Layer, type Manifest, type Platform } from '@strata/oci';
 import type { FetchedManifest, RepositoryClient } from './client.js';
 import { RegistryError } from './errors.js';
 import { DEFAULT_PLATFORM, selectPlatform } from './platform.js';
@@ -136,17 +135,8 @@ export class RemoteLayer implements Layer {
     return this.image.client.blob(this.desc);
   }
 
-  /** gzip and plain layers; zstd needs @strata/oci's decompressor. */
+  /** Decompressed by @strata/oci (gzip, zstd or plain, sniffed); the blob is still verified as it streams. */
   async uncompressed(): Promise<Readable> {
-    const mt = this.desc.mediaType;
-    const raw = await this.compressed();
-    if (mt.endsWith('gzip')) {
-      const gunzip = createGunzip();
-      raw.on('error', (e) => gunzip.destroy(e));
-      return raw.pipe(gunzip);
-    }
-    if (mt === MediaType.ociLayer || mt === MediaType.dockerLayer) return raw;
-    raw.destroy();
-    throw new RegistryError(`${this.image.client.label}: layer ${this.desc.digest}: cannot decompress ${mt}`);
+    return decompress(await this.compressed(), this.desc.mediaType, `${this.image.client.label}: layer ${this.desc.digest}`);
   }
 }

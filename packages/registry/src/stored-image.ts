@@ -1,6 +1,5 @@
-import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
-import { MediaType, type ContentStore, type Descriptor, type Digest, type Image, type ImageConfig, type Layer, type Manifest } from '@strata/oci';
+import { decompress, type ContentStore, type Descriptor, type Digest, type Image, type ImageConfig, type Layer, type Manifest } from '@strata/oci';
 import { RegistryError } from './errors.js';
 import { parseManifest } from './remote-image.js';
 
@@ -57,9 +56,6 @@ class StoredLayer implements Layer {
   }
   async compressed(): Promise<Readable> { return this.image.store.get(this.desc.digest); }
   async uncompressed(): Promise<Readable> {
-    const raw = await this.compressed();
-    if (this.desc.mediaType.endsWith('gzip')) return raw.pipe(createGunzip());
-    if (this.desc.mediaType === MediaType.ociLayer || this.desc.mediaType === MediaType.dockerLayer) return raw;
-    throw new RegistryError(`${this.image.label}: cannot decompress ${this.desc.mediaType}`);
+    return decompress(await this.compressed(), this.desc.mediaType, `${this.image.label}: layer ${this.desc.digest}`);
   }
 }
