@@ -61,18 +61,19 @@ export function diffImages(a: ImageMeta, scansA: LayerScan[], b: ImageMeta, scan
   const mapA = flatten(merge(scansA));
   const deletedInB = new Map<string, number>();
   const mapB = flatten(merge(scansB, (path, layer) => deletedInB.set(path, layer)));
+  const alignment = alignLayers(a.layers, b.layers);
+  // A path B lacks without deleting it: the B step that replaced A's step no longer makes it.
+  const counterpart = new Map<number, number>();
+  for (const r of alignment) if (r.a !== undefined && r.b !== undefined) counterpart.set(r.a, r.b);
   const byB = (layer: number): Attribution => attribution(b, 'b', layer);
   const changes = compareMaps(mapA, mapB, opts, (kind, pa, pb) => {
     if (kind === 'removed') {
-      const l = deletedInB.get(pa!.facts.path);
+      const l = deletedInB.get(pa!.facts.path) ?? counterpart.get(pa!.layer);
       return l !== undefined ? byB(l) : attribution(a, 'a', pa!.layer);
     }
     return byB(pb!.layer);
   });
-  return {
-    a: { ref: a.ref, digest: a.digest }, b: { ref: b.ref, digest: b.digest },
-    alignment: alignLayers(a.layers, b.layers), ...changes,
-  };
+  return { a: { ref: a.ref, digest: a.digest }, b: { ref: b.ref, digest: b.digest }, alignment, ...changes };
 }
 
 /** Diffs two layers' own entries (a layer's change set, whiteouts included). */
