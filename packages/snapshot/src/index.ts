@@ -10,3 +10,4 @@ export { NativeExtractFs } from './native-extract-fs.js';
 export { UnionTree, type TreeNode } from './union-tree.js';
 export { OVERLAY_OPTIONS } from './drivers/overlay.js';
 export type { LowerLimits } from './lower-chain.js';
+export { applyLayer, applyLayerTar, type WhiteoutMode } from './apply-layer.js';

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { unionfsBinary as defaultUnionfs } from '@strata/native-overlay';
-import { applyLayerEntries, defaultStateRoot, extractLayer, writeLayerTar, type LayerEntry } from '@strata/oci';
+import { defaultStateRoot, writeLayerTar, type LayerEntry } from '@strata/oci';
+import { applyLayer, applyLayerTar } from './apply-layer.js';
 import { applyEntries, type ApplyEntry } from './apply-entries.js';
 import { toEntries } from './change-set.js';
 import { materialize } from './copy-tree.js';
@@ -14,7 +15,6 @@ import { defaultLimits, dropFlattened, type ChainLayer, type LowerLimits } from 
 import { MetaStore, type SnapshotRecord } from './metadata.js';
 import { Mounter } from './mounter.js';
 import { collectTreeChanges, diffTrees } from './naive-differ.js';
-import { NativeExtractFs } from './native-extract-fs.js';
 import { chooseDriver, type DriverChoice } from './probe.js';
 import { createShortLink } from './short-link.js';
 import { sys } from './sys.js';
@@ -216,26 +216,22 @@ class LayerSnapshotter implements Snapshotter {
 
   async apply(key: string, tar: Readable): Promise<void> {
     const rec = await this.activeUnmounted(key, 'apply a layer to');
-    await extractLayer(tar, this.applyDir(rec), this.extractOptions(rec, key));
+    await applyLayerTar(tar, this.applyDir(rec), whiteoutMode(rec), `layer for snapshot ${key}`);
   }
 
   async applyEntries(key: string, entries: AsyncIterable<LayerEntry> | Iterable<LayerEntry>): Promise<void> {
     const rec = await this.activeUnmounted(key, 'apply a layer to');
-    await applyLayerEntries(entries, this.applyDir(rec), this.extractOptions(rec, key));
+    await applyLayer(entries, this.applyDir(rec), whiteoutMode(rec), `layer for snapshot ${key}`);
   }
 
+  /** The copy driver applies onto its full tree; union drivers write the layer dir itself. */
   private applyDir(rec: SnapshotRecord): string {
     return rec.driver === 'copy' ? this.layout.fs(rec.id) : this.layout.diff(rec.id);
   }
+}
 
-  private extractOptions(rec: SnapshotRecord, key: string) {
-    return {
-      fs: new NativeExtractFs(),
-      whiteouts: rec.driver === 'copy' ? ('apply' as const) : ('overlay' as const),
-      devices: 'create' as const,
-      source: `layer for snapshot ${key}`,
-    };
-  }
+function whiteoutMode(rec: SnapshotRecord): 'apply' | 'overlay' {
+  return rec.driver === 'copy' ? 'apply' : 'overlay';
 }
 
 function copiedAt(rec: SnapshotRecord): { copiedAtNs?: bigint } {
