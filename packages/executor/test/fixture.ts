@@ -22,6 +22,7 @@ export function makeBusyboxRootfs(): string {
   ].join('\n'));
   writeFileSync(path.join(root, 'etc/group'), ['root:x:0:', 'nogroup:x:65534:', 'tester:x:1000:', 'extra:x:2000:tester', 'more:x:2001:nobody,tester', ''].join('\n'));
   execFileSync('chmod', ['1777', path.join(root, 'tmp')]);
+  execFileSync('chmod', ['700', path.join(root, 'root')]);
   execFileSync('chown', ['1000:1000', path.join(root, 'home/tester')]);
   return root;
 }
