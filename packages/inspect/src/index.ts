@@ -22,3 +22,7 @@ export * from './render/ls-text.js';
 export * from './render/diff-text.js';
 export * from './render/diff-markdown.js';
 export * from './render/analyze-text.js';
+export * from './render/treemap.js';
+export * from './render/html-page.js';
+export * from './render/html-treemap.js';
+export * from './render/html-report.js';
