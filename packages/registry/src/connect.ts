@@ -1,6 +1,6 @@
 import { RepositoryClient } from './client.js';
 import { credentialsFromDockerConfig, type Credentials } from './credentials.js';
-import { RegistryError } from './errors.js';
+import { RegistryAuthError, RegistryError } from './errors.js';
 import { parseReference, type Reference } from './reference.js';
 import { RegistrySession, type SessionOptions } from './session.js';
 
@@ -28,4 +28,15 @@ export function connect(ref: string | Reference, opts: ConnectOptions = {}, push
   const r = typeof ref === 'string' ? parseReference(ref) : ref;
   if (opts.insecure === undefined && /^https?:\/\//.test(r.registry)) throw new RegistryError(`${r.registry}: give a host, not a URL`);
   return new RepositoryClient(sessionFor(r.registry, opts), r, push);
+}
+
+/** Checks that `registry` accepts the credentials (GET /v2/ with auth); throws a one-line error if not. */
+export async function checkLogin(registry: string, opts: ConnectOptions): Promise<void> {
+  const s = new RegistrySession(registry, opts);
+  const res = await s.request({ method: 'GET', url: '/v2/' }, []).catch((e: Error) => {
+    throw e instanceof RegistryError ? e : new RegistryError(`${registry}: ${e.message}`);
+  });
+  res.body.resume();
+  if (res.status === 401 || res.status === 403) throw new RegistryAuthError(`${registry}: login refused (${res.status})`, res.status);
+  if (res.status !== 200) throw new RegistryError(`${registry}: GET /v2/ answered ${res.status}`, res.status);
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { RegistryError } from './errors.js';
@@ -60,4 +60,23 @@ export function parseCredsOption(value: string): Credentials {
   const colon = value.indexOf(':');
   if (colon <= 0) throw new RegistryError('--creds: want USER:PASSWORD');
   return { username: value.slice(0, colon), password: value.slice(colon + 1) };
+}
+
+/**
+ * Stores `registry`'s credentials in Docker's config.json as `auths[registry].auth` (base64 user:password),
+ * keeping every other key; written temp → fsync → rename with mode 0600.
+ */
+export function saveDockerCredentials(registry: string, creds: Credentials, file = dockerConfigPath()): void {
+  let cfg: { auths?: Record<string, AuthEntry> } & Record<string, unknown> = {};
+  try { cfg = JSON.parse(readFileSync(file, 'utf8')) as typeof cfg; } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new RegistryError(`${file}: malformed JSON; not overwriting it`);
+  }
+  const key = registry === DEFAULT_REGISTRY ? 'https://index.docker.io/v1/' : registry;
+  cfg.auths = { ...(cfg.auths ?? {}), [key]: { auth: Buffer.from(`${creds.username}:${creds.password}`).toString('base64') } };
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(cfg, null, '\t') + '\n', { mode: 0o600 });
+  const fd = openSync(tmp, 'r');
+  try { fsyncSync(fd); } finally { closeSync(fd); }
+  renameSync(tmp, file);
 }

@@ -13,3 +13,4 @@ export * from './stored-image.js';
 export * from './upload.js';
 export * from './pull.js';
 export * from './push.js';
+export * from './names.js';

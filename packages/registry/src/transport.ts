@@ -63,6 +63,11 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+function isTlsError(e: NodeJS.ErrnoException): boolean {
+  const code = e.code ?? '';
+  return code === 'EPROTO' || code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code);
+}
+
 /** Sends one request, follows no redirects, fails on idle timeout; resolves once headers arrive. */
 function sendOnce(req: HttpRequest, opts: TransportOptions): Promise<HttpResponse> {
   const url = new URL(req.url);
@@ -78,8 +83,11 @@ function sendOnce(req: HttpRequest, opts: TransportOptions): Promise<HttpRespons
       r.destroy(new RegistryError(`${req.method} ${url.host}${url.pathname}: no answer for ${Math.round(idle / 1000)} s`, undefined, true));
     });
     r.on('error', (e: NodeJS.ErrnoException) => {
+      const where = `${req.method} ${url.host}${url.pathname}`;
       if (e instanceof RegistryError) reject(e);
-      else reject(new RegistryError(`${req.method} ${url.host}${url.pathname}: ${e.code ?? e.message}`, undefined, true));
+      else if (isHttps && isTlsError(e)) {
+        reject(new RegistryError(`${where}: TLS failed (${e.code ?? e.message}); for plain http or a self-signed certificate use --insecure`));
+      } else reject(new RegistryError(`${where}: ${e.code ?? e.message}`, undefined, true));
     });
     const body = req.body;
     if (body === undefined) r.end();
