@@ -153,6 +153,6 @@ export function parse(text: string, options: ParseOptions = {}): DockerfileTree 
     node.source = lines.slice(lineNo - 1, last).map((l) => l.raw).join('').replace(/\r?\n$/, '');
     instructions.push(node);
   }
-  if (instructions.length === 0) fail('file with no instructions', lines.length > 0 ? lines.length : 0, lines.length > 0 ? 1 : 0);
+  if (instructions.length === 0) fail('file with no instructions', Math.max(lines.length, 1), 1);
   return { directives, escape, instructions, comments, filename, warnings };
 }
