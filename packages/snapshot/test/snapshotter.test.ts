@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import {
+  openSnapshotter, SnapshotExistsError, SnapshotNotFoundError, SnapshotStateError, DriverUnavailableError, type Snapshotter,
+} from '../src/index.js';
+import { readMounts } from '../src/mountinfo.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+describe('snapshotter lifecycle', function () {
+  let work: string;
+  let root: string;
+  let snap: Snapshotter;
+
+  beforeEach(async function () {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'snaplife-'));
+    root = path.join(work, 'root');
+    snap = await openSnapshotter({ root });
+  });
+  afterEach(function () {
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  async function layer(name: string, parent: string | undefined, files: Record<string, string>): Promise<void> {
+    const m = await snap.prepare(`${name}-active`, parent);
+    const dir = fs.mkdtempSync(path.join(work, 'm-'));
+    const release = await m.mount(dir);
+    for (const [f, c] of Object.entries(files)) fs.writeFileSync(path.join(dir, f), c);
+    await release();
+    await snap.commit(name, `${name}-active`);
+  }
+
+  it('chooses the kernel overlay here and says why', async function () {
+    assert.equal(snap.driverName, 'overlay');
+    assert.match(snap.reason, /^overlay: a kernel overlay mount works under /);
+  });
+
+  it('honours a forced driver and refuses one that cannot work', async function () {
+    const copy = await openSnapshotter({ root, driver: 'copy' });
+    assert.equal(copy.driverName, 'copy');
+    assert.match(copy.reason, /chosen by option/);
+    await assert.rejects(openSnapshotter({ root, driver: 'unionfs', unionfsBinary: path.join(work, 'missing') }), DriverUnavailableError);
+  });
+
+  it('stores layers as layers/<id>/diff with a short link under l/', async function () {
+    await layer('base', undefined, { a: '1' });
+    const info = await snap.stat('base');
+    assert.equal(info.kind, 'committed');
+    assert.equal(fs.readFileSync(path.join(root, 'layers', info.id, 'diff', 'a'), 'utf8'), '1');
+    const links = fs.readdirSync(path.join(root, 'l'));
+    assert.ok(links.some((l) => fs.realpathSync(path.join(root, 'l', l)) === fs.realpathSync(path.join(root, 'layers', info.id, 'diff'))));
+    assert.ok(links.every((l) => l.length === 10));
+    assert.ok(!fs.existsSync(path.join(root, 'layers', info.id, 'work')), 'work dir survives commit');
+  });
+
+  it('mounts a build step with overlay volatile and keeps lowers untouched', async function () {
+    await layer('base', undefined, { a: 'lower' });
+    const m = await snap.prepare('step', 'base');
+    assert.equal(m.readonly, false);
+    const dir = fs.mkdtempSync(path.join(work, 'm-'));
+    const release = await m.mount(dir);
+    const mnt = (await readMounts()).find((x) => x.mountPoint === dir);
+    assert.equal(mnt?.fsType, 'overlay');
+    const opts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.includes(` ${dir} `)) ?? '';
+    assert.match(opts, /volatile/);
+    fs.writeFileSync(path.join(dir, 'a'), 'upper');
+    await assert.rejects(snap.commit('x', 'step'), SnapshotStateError);
+    await release();
+    await release();
+    await snap.commit('stepped', 'step');
+    const base = await snap.stat('base');
+    assert.equal(fs.readFileSync(path.join(root, 'layers', base.id, 'diff', 'a'), 'utf8'), 'lower');
+  });
+
+  it('views are read-only and show the parent', async function () {
+    await layer('base', undefined, { a: 'one' });
+    const v = await snap.view('v', 'base');
+    assert.equal(v.readonly, true);
+    const dir = fs.mkdtempSync(path.join(work, 'm-'));
+    const release = await v.mount(dir);
+    try {
+      assert.equal(fs.readFileSync(path.join(dir, 'a'), 'utf8'), 'one');
+      assert.throws(() => fs.writeFileSync(path.join(dir, 'b'), 'x'), /EROFS|read-only/);
+    } finally {
+      await release();
+    }
+    await assert.rejects(snap.commit('nope', 'v'), SnapshotStateError);
+    const empty = await snap.view('v0');
+    const release0 = await empty.mount(dir);
+    assert.deepEqual(fs.readdirSync(dir), []);
+    await release0();
+  });
+
+  it('refuses duplicate keys, unknown parents and removing a parent in use', async function () {
+    await layer('base', undefined, { a: '1' });
+    await snap.prepare('k', 'base');
+    await assert.rejects(snap.prepare('k', 'base'), SnapshotExistsError);
+    await assert.rejects(snap.prepare('k2', 'nope'), SnapshotNotFoundError);
+    await assert.rejects(snap.prepare('k3', 'k'), SnapshotStateError);
+    await assert.rejects(snap.remove('base'), SnapshotStateError);
+    await assert.rejects(snap.commit('base', 'k'), SnapshotExistsError);
+    await snap.remove('k');
+    await snap.remove('base');
+    assert.deepEqual(await snap.list(), []);
+    assert.deepEqual(fs.readdirSync(path.join(root, 'layers')), []);
+    assert.deepEqual(fs.readdirSync(path.join(root, 'l')), []);
+  });
+
+  it('reports usage of the layer itself', async function () {
+    await layer('base', undefined, { a: 'x'.repeat(1000), b: 'y'.repeat(24) });
+    const u = await snap.usage('base');
+    assert.equal(u.size, 1024);
+    assert.equal(u.inodes, 3);
+  });
+
+  it('lists snapshots with kind and parent', async function () {
+    await layer('base', undefined, { a: '1' });
+    await snap.prepare('act', 'base');
+    await snap.view('vw', 'base');
+    const list = await snap.list();
+    assert.deepEqual(list.map((i) => [i.key, i.kind, i.parent ?? '-']), [['act', 'active', 'base'], ['base', 'committed', '-'], ['vw', 'view', 'base']]);
+  });
+
+  it('ignores what a crash leaves behind: temp records and an active twin of a committed layer', async function () {
+    await layer('base', undefined, { a: '1' });
+    const snaps = path.join(root, 'snapshots');
+    fs.writeFileSync(path.join(snaps, '.tmp-garbage.json-1234'), '{"half":');
+    const rec = JSON.parse(fs.readFileSync(path.join(snaps, fs.readdirSync(snaps).find((n) => !n.startsWith('.'))!), 'utf8'));
+    fs.writeFileSync(path.join(snaps, 'twin.json'), JSON.stringify({ ...rec, key: 'base-active', kind: 'active' }));
+    assert.deepEqual((await snap.list()).map((i) => i.key), ['base']);
+  });
+
+  it('lets several processes share one root', async function () {
+    await layer('base', undefined, { a: '1' });
+    const worker = path.join(here, 'support', 'race-worker.js');
+    const runs = await Promise.all(['p1', 'p2', 'p3'].map((tag) => promisify(execFile)(process.execPath, [worker, root, tag, '5'])));
+    const results = runs.map((r) => JSON.parse(r.stdout) as { tag: string; won: boolean });
+    assert.equal(results.filter((r) => r.won).length, 1, `exactly one process gets the contested key: ${JSON.stringify(results)}`);
+    const list = await snap.list();
+    assert.equal(list.filter((i) => i.kind === 'committed').length, 16);
+    assert.equal(new Set(list.map((i) => i.id)).size, list.length);
+    assert.equal((await snap.stat('p2-c4')).parent, 'p2-c3');
+  });
+});
