@@ -1,0 +1,157 @@
+/* Copy-up: a lower object is rebuilt in the work dir (data, owner, mode, xattrs, times) and renamed into the
+ * upper layer in one step, parents first, so a crash never leaves a half-copied object visible. */
+#define _GNU_SOURCE
+#include "unionfs.h"
+#include "../sys/fsys.h"
+#include "../sys/sys.h"
+#include "../sys/xattrat.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void ufs_tmpname(struct ufs *u, char *buf, size_t len) {
+  uint64_t seq = __atomic_add_fetch(&u->tmpseq, 1, __ATOMIC_RELAXED);
+  snprintf(buf, len, "#strata-%d-%llu", sys_getpid(), (unsigned long long)seq);
+}
+
+static bool private_xattr(const char *name) {
+  return strncmp(name, "trusted.overlay.", 16) == 0 || strncmp(name, "user.overlay.", 13) == 0;
+}
+
+int ufs_copy_xattrs(struct ufs *u, int srcdirfd, const char *src, int dstdirfd, const char *dst) {
+  char stackbuf[1024];
+  char *list = stackbuf;
+  ssize_t n = sys_listxattrat(srcdirfd, src, list, sizeof stackbuf);
+  if (n == -ERANGE) {
+    ssize_t want = sys_listxattrat(srcdirfd, src, NULL, 0);
+    if (want < 0) return (int)want;
+    list = malloc((size_t)want + 1);
+    if (!list) return -ENOMEM;
+    n = sys_listxattrat(srcdirfd, src, list, (size_t)want);
+  }
+  if (n == -ENOTSUP || n == -EOPNOTSUPP) n = 0;
+  int r = n < 0 ? (int)n : 0;
+  char *value = NULL;
+  size_t cap = 0;
+  for (ssize_t at = 0; r == 0 && at < n; at += (ssize_t)strlen(list + at) + 1) {
+    const char *name = list + at;
+    if (private_xattr(name)) continue;
+    ssize_t vl = sys_getxattrat(srcdirfd, src, name, NULL, 0);
+    if (vl == -ENODATA) continue;
+    if (vl < 0) { r = (int)vl; break; }
+    if ((size_t)vl > cap) {
+      char *nv = realloc(value, (size_t)vl);
+      if (!nv) { r = -ENOMEM; break; }
+      value = nv;
+      cap = (size_t)vl;
+    }
+    vl = sys_getxattrat(srcdirfd, src, name, value, (size_t)vl);
+    if (vl < 0) { r = (int)vl; break; }
+    int w = sys_setxattrat(dstdirfd, dst, name, value, (size_t)vl, 0);
+    /* an unprivileged daemon cannot write trusted.* or security.*: the kernel overlay skips those too */
+    if (w < 0 && !((w == -EPERM || w == -ENOTSUP || w == -EOPNOTSUPP) && !u->privileged)) r = w;
+  }
+  free(value);
+  if (list != stackbuf) free(list);
+  return r;
+}
+
+static int copy_data(int in, int out, off_t size) {
+  if (size == 0) return 0;
+  if (sys_ficlone(out, in) == 0) return 0;
+  off_t done = 0;
+  while (done < size) {
+    ssize_t n = sys_copy_file_range(in, out, (size_t)(size - done));
+    if (n == 0) break;
+    if (n < 0) {
+      if (n != -EXDEV && n != -ENOSYS && n != -EOPNOTSUPP && n != -EINVAL) return (int)n;
+      /* plain copy where copy_file_range cannot go */
+      static __thread char buf[1 << 16];
+      for (;;) {
+        ssize_t rd = sys_pread(in, buf, sizeof buf, done);
+        if (rd < 0) return (int)rd;
+        if (rd == 0) return 0;
+        for (ssize_t w = 0; w < rd;) {
+          ssize_t k = sys_pwrite(out, buf + w, (size_t)(rd - w), done + w);
+          if (k < 0) return (int)k;
+          w += k;
+        }
+        done += rd;
+      }
+    }
+    done += n;
+  }
+  return 0;
+}
+
+/* Builds a copy of layer/path as work/tmp. */
+static int build_copy(struct ufs *u, int srcfd, const char *path, const struct stat *st, const char *tmp, bool trunc) {
+  int w = u->workfd, r = 0;
+  switch (st->st_mode & S_IFMT) {
+  case S_IFREG: {
+    int in = sys_openat(srcfd, path, O_RDONLY | O_NOFOLLOW, 0);
+    if (in < 0) return in;
+    int out = sys_openat(w, tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (out < 0) { sys_close(in); return out; }
+    if (!trunc) r = copy_data(in, out, st->st_size);
+    sys_close(in);
+    sys_close(out);
+    break;
+  }
+  case S_IFDIR:
+    r = sys_mkdirat(w, tmp, 0700);
+    break;
+  case S_IFLNK: {
+    char target[PATH_MAX + 1];
+    ssize_t n = sys_readlinkat(srcfd, path, target, PATH_MAX);
+    if (n < 0) return (int)n;
+    target[n] = 0;
+    r = sys_symlinkat(target, w, tmp);
+    break;
+  }
+  default:
+    r = sys_mknodat(w, tmp, st->st_mode, st->st_rdev);
+  }
+  if (r < 0) return r;
+  if ((r = sys_fchownat(w, tmp, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW)) < 0) return r;
+  if (!S_ISLNK(st->st_mode) && (r = sys_fchmodat(w, tmp, st->st_mode & 07777)) < 0) return r;
+  if ((r = ufs_copy_xattrs(u, srcfd, path, w, tmp)) < 0) return r;
+  struct timespec ts[2] = {st->st_atim, st->st_mtim};
+  return sys_utimensat(w, tmp, ts, AT_SYMLINK_NOFOLLOW);
+}
+
+int ufs_copy_up(struct ufs *u, struct node *n, bool trunc) {
+  if (n->layer == UPPER) return 0;
+  if (!u->has_upper) return -EROFS;
+  if (!n->parent) return -EIO; /* the root always has an upper dir when there is an upper */
+  if (n->fd >= 0) return -ENOENT; /* its name is gone: nothing to copy up to */
+  int r = ufs_copy_up(u, n->parent, false);
+  if (r < 0) return r;
+  char path[PATH_MAX], ppath[PATH_MAX], tmp[64];
+  if ((r = node_path(n, NULL, path, sizeof path)) < 0) return r;
+  if ((r = node_path(n->parent, NULL, ppath, sizeof ppath)) < 0) return r;
+  int src = u->layers[n->layer].fd, up = u->layers[UPPER].fd;
+  struct stat st, pst;
+  if ((r = sys_fstatat(src, path, &st, AT_SYMLINK_NOFOLLOW)) < 0) return r;
+  bool have_pst = sys_fstatat(up, ppath, &pst, 0) == 0;
+  ufs_tmpname(u, tmp, sizeof tmp);
+  r = build_copy(u, src, path, &st, tmp, trunc);
+  if (r == 0) r = sys_renameat2(u->workfd, tmp, up, path, 0);
+  if (r < 0) {
+    if (S_ISDIR(st.st_mode)) sys_unlinkat(u->workfd, tmp, AT_REMOVEDIR);
+    else sys_unlinkat(u->workfd, tmp, 0);
+    return r;
+  }
+  if (have_pst) { /* the parent's times are the lower's, not the moment of our copy-up */
+    struct timespec ts[2] = {pst.st_atim, pst.st_mtim};
+    sys_utimensat(up, ppath, ts, 0);
+  }
+  struct stat nst;
+  if (sys_fstatat(up, path, &nst, AT_SYMLINK_NOFOLLOW) == 0) node_rehash(u, n, nst.st_dev, nst.st_ino);
+  n->layer = UPPER;
+  return 0;
+}

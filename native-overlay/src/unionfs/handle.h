@@ -1,0 +1,18 @@
+/* An open regular file: the real descriptor, and the passthrough backing it holds (0: none). */
+#ifndef STRATA_HANDLE_H
+#define STRATA_HANDLE_H
+
+#include "unionfs.h"
+
+struct handle {
+  int fd;
+  int backing_id;
+  struct node *node;
+};
+
+/* Closes the descriptor and drops the node's passthrough backing reference (takes u->lock). */
+void ufs_op_release_handle(struct handle *h);
+
+int ufs_node_at(struct ufs *u, struct node *n, int *dirfd, char *path, size_t len, bool *viafd);
+
+#endif

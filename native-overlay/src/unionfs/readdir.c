@@ -1,0 +1,198 @@
+/* Merged directory listing: built once at opendir from every contributing layer, top first; a name seen in
+ * a higher layer (or whited out there) hides the same name below; markers never show. */
+#define _GNU_SOURCE
+#include "unionfs.h"
+#include "../sys/fsys.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct dent {
+  char *name;
+  uint64_t ino;
+  unsigned char type;
+};
+
+struct dirh {
+  struct dent *ents;
+  size_t n, cap;
+  char **seen; /* open-addressing set of names already decided */
+  size_t seencap, nseen;
+};
+
+static uint64_t hash_name(const char *s) {
+  uint64_t h = 1469598103934665603ULL;
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+  return h;
+}
+
+/* Adds name to the seen set: true when it was new. */
+static bool seen_add(struct dirh *d, const char *name, int *err) {
+  if ((d->nseen + 1) * 2 > d->seencap) {
+    size_t ncap = d->seencap ? d->seencap * 2 : 256;
+    char **ns = calloc(ncap, sizeof *ns);
+    if (!ns) { *err = -ENOMEM; return false; }
+    for (size_t i = 0; i < d->seencap; i++) {
+      if (!d->seen[i]) continue;
+      size_t k = hash_name(d->seen[i]) & (ncap - 1);
+      while (ns[k]) k = (k + 1) & (ncap - 1);
+      ns[k] = d->seen[i];
+    }
+    free(d->seen);
+    d->seen = ns;
+    d->seencap = ncap;
+  }
+  size_t k = hash_name(name) & (d->seencap - 1);
+  while (d->seen[k]) {
+    if (strcmp(d->seen[k], name) == 0) return false;
+    k = (k + 1) & (d->seencap - 1);
+  }
+  if (!(d->seen[k] = strdup(name))) { *err = -ENOMEM; return false; }
+  d->nseen++;
+  return true;
+}
+
+static int add(struct dirh *d, const char *name, uint64_t ino, unsigned char type) {
+  if (d->n == d->cap) {
+    size_t ncap = d->cap ? d->cap * 2 : 64;
+    struct dent *ne = realloc(d->ents, ncap * sizeof *ne);
+    if (!ne) return -ENOMEM;
+    d->ents = ne;
+    d->cap = ncap;
+  }
+  if (!(d->ents[d->n].name = strdup(name))) return -ENOMEM;
+  d->ents[d->n].ino = ino;
+  d->ents[d->n].type = type;
+  d->n++;
+  return 0;
+}
+
+static void dirh_free(struct dirh *d) {
+  if (!d) return;
+  for (size_t i = 0; i < d->n; i++) free(d->ents[i].name);
+  for (size_t i = 0; i < d->seencap; i++) free(d->seen[i]);
+  free(d->ents);
+  free(d->seen);
+  free(d);
+}
+
+static int scan_layer(struct ufs *u, struct dirh *d, int layer, const char *path) {
+  int fd = sys_openat(u->layers[layer].fd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+  if (fd == -ENOENT || fd == -ENOTDIR) return 0;
+  if (fd < 0) return layer == UPPER ? fd : 0; /* an unreadable lower contributes nothing */
+  char buf[32768];
+  int err = 0;
+  for (;;) {
+    ssize_t n = sys_getdents64(fd, buf, sizeof buf);
+    if (n <= 0) { if (n < 0 && layer == UPPER) err = (int)n; break; }
+    for (ssize_t at = 0; at < n && err == 0;) {
+      struct dirent64 *e = (struct dirent64 *)(buf + at);
+      at += e->d_reclen;
+      const char *name = e->d_name;
+      if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) continue;
+      if (ufs_is_wh_name(name)) { /* ".wh.X" hides X; ".wh..wh..opq" was handled at lookup */
+        if (strncmp(name, ".wh..wh.", 8) != 0) seen_add(d, name + 4, &err);
+        continue;
+      }
+      if (e->d_type == DT_CHR || e->d_type == DT_UNKNOWN) {
+        struct stat st;
+        if (sys_fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && ufs_is_whiteout(&st)) {
+          seen_add(d, name, &err);
+          continue;
+        }
+      }
+      if (!seen_add(d, name, &err)) continue;
+      struct node *known = node_find(u, u->layers[layer].dev, e->d_ino);
+      uint64_t ino = known ? known->ino : ufs_make_ino(u, layer, e->d_ino);
+      err = add(d, name, ino, e->d_type);
+    }
+    if (err) break;
+  }
+  sys_close(fd);
+  return err;
+}
+
+static int build(struct ufs *u, struct node *dir, struct dirh **out) {
+  struct dirh *d = calloc(1, sizeof *d);
+  if (!d) return -ENOMEM;
+  char path[PATH_MAX];
+  int r = node_path(dir, NULL, path, sizeof path);
+  if (r == 0) r = add(d, ".", dir->ino, DT_DIR);
+  if (r == 0) r = add(d, "..", dir->parent ? dir->parent->ino : dir->ino, DT_DIR);
+  for (int i = dir->layer; r == 0 && i <= dir->last; i++)
+    if (u->layers[i].fd >= 0) r = scan_layer(u, d, i, path);
+  if (r < 0) { dirh_free(d); return r; }
+  *out = d;
+  return 0;
+}
+
+int ufs_count_visible(struct ufs *u, struct node *dir, int limit) {
+  struct dirh *d;
+  int r = build(u, dir, &d);
+  if (r < 0) return r;
+  size_t n = d->n - 2;
+  dirh_free(d);
+  return n > (size_t)limit ? limit : (int)n;
+}
+
+void ufs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
+  struct ufs *u = &g_ufs;
+  LOCK(u);
+  struct dirh *d = NULL;
+  int r = build(u, node_of(ino), &d);
+  UNLOCK(u);
+  if (r < 0) { fuse_reply_err(req, -r); return; }
+  fi->fh = (uint64_t)(uintptr_t)d;
+  fi->cache_readdir = 1; /* the kernel drops it whenever it changes this dir through us */
+  fi->keep_cache = 1;
+  if (fuse_reply_open(req, fi) == -ENOENT) dirh_free(d);
+}
+
+static void reply_dir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi, bool plus) {
+  struct ufs *u = &g_ufs;
+  struct dirh *d = (struct dirh *)(uintptr_t)fi->fh;
+  char *buf = malloc(size);
+  if (!buf) { fuse_reply_err(req, ENOMEM); return; }
+  size_t used = 0;
+  if (plus) LOCK(u);
+  for (size_t i = (size_t)off; i < d->n; i++) {
+    struct dent *e = &d->ents[i];
+    struct stat st = {.st_ino = e->ino, .st_mode = (mode_t)e->type << 12};
+    size_t need;
+    if (!plus) {
+      need = fuse_add_direntry(req, buf + used, size - used, e->name, &st, (off_t)i + 1);
+      if (need > size - used) break;
+      used += need;
+      continue;
+    }
+    struct fuse_entry_param ep = {.attr = st};
+    need = fuse_add_direntry_plus(req, NULL, 0, e->name, NULL, 0);
+    if (need > size - used) break;
+    if (i >= 2 && ufs_lookup(u, node_of(ino), e->name, &ep) < 0) { /* vanished: list it without attributes */
+      memset(&ep, 0, sizeof ep);
+      ep.attr = st;
+    }
+    fuse_add_direntry_plus(req, buf + used, size - used, e->name, &ep, (off_t)i + 1);
+    used += need;
+  }
+  if (plus) UNLOCK(u);
+  fuse_reply_buf(req, buf, used);
+  free(buf);
+}
+
+void ufs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi) {
+  reply_dir(req, ino, size, off, fi, false);
+}
+
+void ufs_op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi) {
+  reply_dir(req, ino, size, off, fi, true);
+}
+
+void ufs_op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
+  (void)ino;
+  dirh_free((struct dirh *)(uintptr_t)fi->fh);
+  fuse_reply_err(req, 0);
+}
