@@ -26,3 +26,6 @@ export * from './render/treemap.js';
 export * from './render/html-page.js';
 export * from './render/html-treemap.js';
 export * from './render/html-report.js';
+export * from './source.js';
+export * from './layer-ref.js';
+export * from './write-file.js';

@@ -28,3 +28,21 @@ export function lsText(rows: ListRow[], long: boolean): string {
   const header = ['MODE', 'OWNER', 'SIZE', 'MTIME', 'LAYER', 'PATH'];
   return table(layerView ? ['ST', ...header] : header, body, layerView ? ['left', 'left', 'left', 'right'] : ['left', 'left', 'right']);
 }
+
+/** `strata ls --json` rows: mode in octal, times in ISO form, content as sha256. */
+export function lsJson(rows: ListRow[]): object[] {
+  return rows.map((r) => {
+    const f = r.facts;
+    const o: Record<string, unknown> = {
+      path: r.path, type: f.type, mode: (f.mode & 0o7777).toString(8).padStart(4, '0'), uid: f.uid, gid: f.gid,
+      size: f.contentSize ?? f.size, mtime: isoTime(f.mtimeNs), layer: r.layer,
+    };
+    if (f.linkname !== undefined) o.linkname = f.linkname;
+    if (f.hash) o.sha256 = f.hash;
+    if (f.xattrs) o.xattrs = f.xattrs;
+    if (f.devmajor !== undefined) o.device = [f.devmajor, f.devminor];
+    if (r.status) o.status = r.status;
+    if (r.removedPaths !== undefined) Object.assign(o, { removedPaths: r.removedPaths, removedBytes: r.removedBytes });
+    return o;
+  });
+}
