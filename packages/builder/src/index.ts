@@ -10,3 +10,4 @@ export * as snapshot from '@strata/snapshot';
 export * as executor from '@strata/executor';
 export * as planner from '@strata/planner';
 export * as cache from '@strata/cache';
+export { runContainer, unpackImage, type RunContainerOptions } from './run-container.js';

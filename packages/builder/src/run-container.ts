@@ -1,0 +1,114 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rmdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Executor, ExecutorError, parseRunMount, prepareRunMounts, type OutputSink, type RunResult } from '@strata/executor';
+import { LocalStore, defaultStateRoot, type Digest, type Image } from '@strata/oci';
+import { openSnapshotter, SnapshotExistsError, type Snapshotter } from '@strata/snapshot';
+
+/** What `strata run` asks for: a throwaway container from an image in the local store (`docker run --rm`). */
+export interface RunContainerOptions {
+  /** Name or id of an image in the local store. */
+  image: string;
+  /** Replaces the image's Cmd (the Entrypoint stays, as with docker run). */
+  cmd?: string[];
+  /** `KEY=value`, or `KEY` to pass the caller's value on. */
+  env?: string[];
+  user?: string;
+  workdir?: string;
+  hostname?: string;
+  network?: 'none' | 'host';
+  /** `--mount` texts with RUN --mount semantics (bind sources are host paths). */
+  mounts?: string[];
+  stateRoot?: string;
+  stdin?: 'inherit' | 'ignore';
+  stdout?: OutputSink;
+  stderr?: OutputSink;
+  signal?: AbortSignal;
+}
+
+/** Unpacks each layer into a committed snapshot named by its chain id (shared by later runs); returns the top. */
+export async function unpackImage(snap: Snapshotter, img: Image): Promise<string | undefined> {
+  const layers = await img.layers();
+  let parent: string | undefined;
+  let chain: string | undefined;
+  for (const layer of layers) {
+    const diffId = await layer.diffId();
+    chain = chain === undefined ? diffId : `sha256:${createHash('sha256').update(`${chain} ${diffId}`).digest('hex')}`;
+    const name = `chain-${chain.slice(7)}`;
+    const existing = await snap.stat(name).catch(() => undefined);
+    if (!existing) {
+      const key = `unpack-${randomBytes(8).toString('hex')}`;
+      await snap.prepare(key, parent);
+      try {
+        await snap.apply(key, await layer.uncompressed());
+        await snap.commit(name, key);
+      } catch (e) {
+        await snap.remove(key).catch(() => {});
+        // Another process unpacked the same layer first: use theirs.
+        if (!(e instanceof SnapshotExistsError)) throw e;
+      }
+    }
+    parent = name;
+  }
+  return parent;
+}
+
+function mergeEnv(image: string[], extra: string[]): string[] {
+  const env = new Map(image.map((e) => [e.split('=')[0]!, e]));
+  for (const e of extra) {
+    const k = e.split('=')[0]!;
+    if (e.includes('=')) env.set(k, e);
+    else if (process.env[k] !== undefined) env.set(k, `${k}=${process.env[k]}`);
+  }
+  return [...env.values()];
+}
+
+/** Runs a command in a throwaway container from a local image; everything it wrote is discarded. */
+export async function runContainer(o: RunContainerOptions): Promise<RunResult> {
+  const root = o.stateRoot ?? defaultStateRoot();
+  const store = new LocalStore(root);
+  const img = await store.image(o.image);
+  const cfg = (await img.config()).config ?? {};
+  const argv = [...(cfg.Entrypoint ?? []), ...(o.cmd && o.cmd.length ? o.cmd : cfg.Cmd ?? [])];
+  if (argv.length === 0) throw new ExecutorError(`image ${o.image} has no command: give one after the image name`);
+  const digest: Digest = await img.digest();
+  const hostname = o.hostname ?? digest.slice(7, 19);
+  const snap = await openSnapshotter({ root });
+  const top = await unpackImage(snap, img);
+  const key = `run-${randomBytes(8).toString('hex')}`;
+  const mountable = await snap.prepare(key, top);
+  await mkdir(path.join(root, 'tmp'), { recursive: true });
+  const target = await mkdtemp(path.join(root, 'tmp', 'run-'));
+  let release: (() => Promise<void>) | undefined;
+  let prepared: Awaited<ReturnType<typeof prepareRunMounts>> | undefined;
+  try {
+    release = await mountable.mount(target);
+    prepared = await prepareRunMounts((o.mounts ?? []).map(parseRunMount), {
+      stateRoot: root,
+      resolveFrom: (from) => {
+        if (from) throw new ExecutorError(`--mount from=${from} needs a build; strata run binds host paths`);
+        return '/';
+      },
+      signal: o.signal,
+    });
+    return await new Executor().run({
+      rootfs: target,
+      argv,
+      env: mergeEnv([...(cfg.Env ?? []), `HOSTNAME=${hostname}`], [...(o.env ?? []), ...prepared.env]),
+      cwd: o.workdir ?? (cfg.WorkingDir || '/'),
+      user: o.user ?? cfg.User,
+      hostname,
+      network: o.network ?? 'none',
+      mounts: prepared.mounts,
+      stdin: o.stdin ?? 'ignore',
+      stdout: o.stdout,
+      stderr: o.stderr,
+    }, o.signal);
+  } finally {
+    await prepared?.release();
+    await release?.();
+    // rmdir, never a recursive delete: if the unmount failed this must not touch the image's layers.
+    await rmdir(target);
+    await snap.remove(key);
+  }
+}

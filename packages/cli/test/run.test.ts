@@ -1,0 +1,96 @@
+import { strict as assert } from 'node:assert';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync, copyFileSync, chmodSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { oci } from '@strata/builder';
+
+const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'bin.js');
+
+/** Builds a one-layer busybox image straight into the local store under `root`. */
+async function busyboxImage(root: string, name: string): Promise<void> {
+  const tree = mkdtempSync(path.join(os.tmpdir(), 'strata-run-img-'));
+  try {
+    chmodSync(tree, 0o755);
+    for (const d of ['bin', 'etc', 'tmp', 'home/tester']) mkdirSync(path.join(tree, d), { recursive: true });
+    copyFileSync('/bin/busybox', path.join(tree, 'bin/busybox'));
+    chmodSync(path.join(tree, 'bin/busybox'), 0o755);
+    for (const a of execFileSync('/bin/busybox', ['--list'], { encoding: 'utf8' }).split('\n')) if (a && a !== 'busybox') symlinkSync('busybox', path.join(tree, 'bin', a));
+    writeFileSync(path.join(tree, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\ntester:x:1000:1000::/home/tester:/bin/sh\n');
+    writeFileSync(path.join(tree, 'etc/group'), 'root:x:0:\ntester:x:1000:\nextra:x:2000:tester\n');
+    chmodSync(path.join(tree, 'tmp'), 0o1777);
+    const tar = spawn('tar', ['-C', tree, '--numeric-owner', '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const store = new oci.LocalStore(root);
+    const stored = await oci.storeLayerTar(store.content, tar.stdout!);
+    const img = await oci.buildImage({
+      layers: [{ layer: stored.layer }],
+      config: { config: { Env: ['PATH=/bin', 'FROM_IMAGE=yes'], Cmd: ['sh', '-c', 'echo default-cmd'], WorkingDir: '/home/tester' } },
+    });
+    await store.save(img, [name]);
+  } finally {
+    rmSync(tree, { recursive: true, force: true });
+  }
+}
+
+describe('strata run', () => {
+  let root: string;
+  const strata = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, STRATA_ROOT: root } });
+  before(async () => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'strata-run-root-'));
+    await busyboxImage(root, 'bbtest:1');
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+  afterEach(() => {
+    const tmp = path.join(root, 'tmp');
+    assert.deepEqual(existsSync(tmp) ? readdirSync(tmp).filter((n) => n.startsWith('run-')) : [], [], 'a run dir was left behind');
+    const mounts = readFileSyncSafe('/proc/self/mountinfo').split('\n').filter((l) => l.includes(root));
+    assert.deepEqual(mounts, [], 'a mount was left behind');
+  });
+
+  it('runs the image command by default, in its workdir with its env', () => {
+    const r = strata('run', 'bbtest:1');
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, 'default-cmd\n');
+    const e = strata('run', '-e', 'EXTRA=1', 'bbtest:1', 'sh', '-c', 'pwd; echo $FROM_IMAGE $EXTRA; hostname | wc -c');
+    assert.equal(e.stdout, '/home/tester\nyes 1\n13\n');
+  });
+
+  it('returns the command exit code and discards its writes', () => {
+    const r = strata('run', 'bbtest:1', 'sh', '-c', 'echo x > /etc/written; exit 4');
+    assert.equal(r.status, 4);
+    const again = strata('run', 'bbtest:1', 'ls', '/etc/written');
+    assert.notEqual(again.status, 0);
+  });
+
+  it('switches user, network and mounts', () => {
+    const host = mkdtempSync(path.join(os.tmpdir(), 'strata-run-src-'));
+    try {
+      chmodSync(host, 0o755);
+      writeFileSync(path.join(host, 'f'), 'hostfile\n');
+      const r = strata('run', '--user', 'tester', '--network', 'none', '--mount', `type=bind,source=${host},target=/mnt`, '--mount', 'type=tmpfs,target=/scratch',
+        'bbtest:1', 'sh', '-c', 'id -u; id -G; cat /mnt/f; ls /sys/class/net; touch /mnt/g || echo ro');
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, '1000\n1000 2000\nhostfile\nlo\nro\n');
+      const h = strata('run', '--network', 'host', 'bbtest:1', 'ls', '/sys/class/net');
+      assert.deepEqual(h.stdout.trim().split('\n').sort(), readdirSync('/sys/class/net').sort());
+    } finally {
+      rmSync(host, { recursive: true, force: true });
+    }
+  });
+
+  it('errors are one line: unknown image, unknown user, bad network', () => {
+    const a = strata('run', 'nope:latest');
+    assert.equal(a.status, 1);
+    assert.match(a.stderr, /^strata: .*nope.*\n$/);
+    const u = strata('run', '-u', 'ghost', 'bbtest:1', 'true');
+    assert.equal(u.stderr, `strata: unknown user "ghost": not in ${root}/tmp/${u.stderr.match(/tmp\/(run-[^/]+)/)?.[1]}/etc/passwd\n`);
+    const n = strata('run', '--network', 'bridge', 'bbtest:1');
+    assert.equal(n.status, 2);
+    assert.match(n.stderr, /^strata: --network must be none or host, not "bridge"\n/);
+  });
+});
+
+function readFileSyncSafe(p: string): string {
+  try { return execFileSync('cat', [p], { encoding: 'utf8' }); } catch { return ''; }
+}
