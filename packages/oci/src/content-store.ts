@@ -32,7 +32,7 @@ export interface FsckReport {
 }
 
 /** Anything `put` accepts. */
-export type BlobSource = Buffer | Uint8Array | string | Readable | AsyncIterable<Uint8Array>;
+export type PutSource = Buffer | Uint8Array | string | Readable | AsyncIterable<Uint8Array>;
 
 /**
  * Hashes what passes through and fails at end of stream when the bytes do not match `digest`/`size`;
@@ -65,10 +65,27 @@ export class VerifyingStream extends Transform {
   }
 }
 
-async function* chunksOf(src: BlobSource): AsyncIterable<Uint8Array> {
+async function* chunksOf(src: PutSource): AsyncIterable<Uint8Array> {
   if (typeof src === 'string') yield Buffer.from(src);
   else if (src instanceof Uint8Array) yield src;
   else yield* src as AsyncIterable<Uint8Array>;
+}
+
+/** Read access to verified blobs: the content store, an OCI layout dir, a tar archive's members. */
+export interface BlobSource {
+  /** A verifying stream of the blob; NotFoundError when absent. */
+  get(digest: Digest): Promise<Readable>;
+  /** The whole blob, verified. */
+  readBuffer(digest: Digest): Promise<Buffer>;
+  has(digest: Digest): Promise<boolean>;
+}
+
+/** Options of ContentStore. */
+export interface ContentStoreOptions {
+  /** Only read: create no directories (for an OCI layout being read). */
+  readOnly?: boolean;
+  /** Where temp files go; default `<root>/tmp`. Must be on the same filesystem as the blobs. */
+  tmpDir?: string;
 }
 
 /**
@@ -76,17 +93,19 @@ async function* chunksOf(src: BlobSource): AsyncIterable<Uint8Array> {
  * Every put is temp file → fsync → rename, so a blob under its final name is always whole; concurrent puts of
  * the same blob from several processes race harmlessly on the rename (same bytes either way).
  */
-export class ContentStore {
+export class ContentStore implements BlobSource {
   /** `<root>/blobs/sha256` */
   readonly blobDir: string;
   /** `<root>/tmp` */
   readonly tmpDir: string;
 
-  constructor(readonly root: string) {
+  constructor(readonly root: string, opts: ContentStoreOptions = {}) {
     this.blobDir = path.join(root, 'blobs', 'sha256');
-    this.tmpDir = path.join(root, 'tmp');
-    mkdirSync(this.blobDir, { recursive: true });
-    mkdirSync(this.tmpDir, { recursive: true });
+    this.tmpDir = opts.tmpDir ?? path.join(root, 'tmp');
+    if (!opts.readOnly) {
+      mkdirSync(this.blobDir, { recursive: true });
+      mkdirSync(this.tmpDir, { recursive: true });
+    }
   }
 
   /** Where a blob lives (whether or not it is present). */
@@ -103,7 +122,7 @@ export class ContentStore {
    * Stores a blob. Idempotent: a blob already present is not rewritten. With `expect`, the digest and size
    * are checked before the blob becomes visible; a mismatch throws DigestMismatchError and stores nothing.
    */
-  async put(src: BlobSource, expect: PutExpect = {}, what = 'blob'): Promise<BlobInfo> {
+  async put(src: PutSource, expect: PutExpect = {}, what = 'blob'): Promise<BlobInfo> {
     if (expect.digest && (await this.has(expect.digest))) {
       // Drain a stream the caller handed over so that its producer does not stall or leak.
       if (src instanceof Readable) src.resume();

@@ -25,9 +25,13 @@ export function normaliseLayerPath(p: string, where: string): string {
   return out.join('/');
 }
 
-/** Compares layer paths by bytes, the order the tar writer requires (parents sort before children). */
+/**
+ * The order the tar writer requires: component by component, each compared by bytes — what a depth-first
+ * walk with sorted directory listings yields (so "a/x" comes before "a.b"). Parents sort before children.
+ */
 export function comparePaths(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  // Mapping '/' to NUL (below every byte a name may hold) turns a byte comparison into a component-wise one.
+  return Buffer.compare(Buffer.from(a.replaceAll('/', '\0'), 'utf8'), Buffer.from(b.replaceAll('/', '\0'), 'utf8'));
 }
 
 /** Prefix of a whiteout's base name in a tar (AUFS convention, adopted by OCI). */

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { compress, decompress, layerMediaType, type Compression, type CompressOptions } from './compression.js';
-import type { ContentStore } from './content-store.js';
+import type { BlobSource, ContentStore } from './content-store.js';
 import type { Descriptor } from './descriptor.js';
 import type { Digest } from './digest.js';
 import type { Layer } from './image.js';
 
 /** A layer whose compressed blob is in a ContentStore; reads nothing until a stream is asked for. */
 export class StoreLayer implements Layer {
-  constructor(private readonly cs: ContentStore, readonly desc: Descriptor, private readonly diff: Digest) {}
+  constructor(private readonly cs: BlobSource, readonly desc: Descriptor, private readonly diff: Digest) {}
   async digest(): Promise<Digest> {
     return this.desc.digest;
   }

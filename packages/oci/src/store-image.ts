@@ -1,4 +1,4 @@
-import type { ContentStore } from './content-store.js';
+import type { BlobSource } from './content-store.js';
 import type { Descriptor } from './descriptor.js';
 import type { Digest } from './digest.js';
 import { NotFoundError, OciError } from './errors.js';
@@ -17,7 +17,7 @@ export class StoreImage implements Image {
   private rawC?: Buffer;
   private c?: ImageConfig;
   /** `where` names the image (its reference) in errors. */
-  constructor(private readonly cs: ContentStore, private readonly desc: Descriptor, private readonly where: string = desc.digest) {}
+  constructor(private readonly cs: BlobSource, private readonly desc: Descriptor, private readonly where: string = desc.digest) {}
 
   async rawManifest(): Promise<Buffer> {
     this.rawM ??= await this.cs.readBuffer(this.desc.digest).catch((e: Error) => {
@@ -76,7 +76,7 @@ export function selectPlatform(index: Index, platform: Platform, where: string):
 /**
  * Opens a manifest-or-index blob from a store as an Image; an index resolves to the manifest for `platform`.
  */
-export async function openStoreImage(cs: ContentStore, desc: Descriptor, where: string, platform: Platform = defaultPlatform()): Promise<StoreImage> {
+export async function openStoreImage(cs: BlobSource, desc: Descriptor, where: string, platform: Platform = defaultPlatform()): Promise<StoreImage> {
   if (isIndexType(desc.mediaType) || !desc.mediaType) {
     const raw = await cs.readBuffer(desc.digest).catch((e: Error) => {
       throw new (e instanceof NotFoundError ? NotFoundError : OciError)(`${where}: ${e.message}`);
