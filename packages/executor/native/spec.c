@@ -92,6 +92,13 @@ int spec_parse(char *buf, size_t len, struct spec *out, char *err, size_t errlen
   }
   if (!out->rootfs || out->rootfs[0] != '/') FAIL("launch spec needs an absolute rootfs");
   if (out->argc == 0 || out->argv[0][0] == '\0') FAIL("no command to run");
+  if (out->cgroup) {
+    /* The name becomes one path component under the launcher's cgroup: nothing that could climb out. */
+    size_t cl = strlen(out->cgroup);
+    if (cl == 0 || cl > 128 || out->cgroup[0] == '.' || strspn(out->cgroup, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != cl)
+      FAIL("bad cgroup name \"%.40s\"", out->cgroup);
+  }
+  if (out->hostname && strlen(out->hostname) > 64) FAIL("hostname longer than 64 bytes");
   if (out->cwd[0] != '/') FAIL("working directory \"%.200s\" is not absolute", out->cwd);
   for (size_t j = 0; j < out->nmounts; j++) {
     struct mount_spec *ms = &out->mounts[j];
