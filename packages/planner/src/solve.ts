@@ -79,8 +79,8 @@ export async function solve<S>(
   const solveOp = async (id: string): Promise<OpOutcome<S>> => {
     const op = graph.ops.get(id);
     if (op === undefined || op.kind === 'config') throw new PlannerError(`internal: op ${id} is not runnable`, 0, graph.filename);
-    const parent = op.parent === null ? null : await node(op.parent);
-    const deps = await Promise.all(op.deps.map((d) => node(d)));
+    // Start the parent and every dep at once: independent stages must not wait for each other's discovery.
+    const [parent, ...deps] = await Promise.all([op.parent === null ? null : node(op.parent), ...op.deps.map((d) => node(d))]);
     if (abort.signal.aborted) throw new SolveAbortedError('build cancelled', op.line, graph.filename);
     let sources: Record<string, SourceDigest>;
     try {
@@ -89,7 +89,7 @@ export async function solve<S>(
       events({ ...base(op), type: 'error', message: err instanceof Error ? err.message : String(err) });
       return fail(op, err);
     }
-    const preImage = preImageOf(op, parent?.key ?? null, deps.map((d) => d.key), sources);
+    const preImage = preImageOf(op, parent?.key ?? null, deps.map((d) => d!.key), sources);
     const key = cacheKey(preImage);
     const started = Date.now();
     events({ ...base(op), type: 'start' });
