@@ -7,8 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import { ContentStore, MediaType } from '@strata/oci';
-import { pull, push, StoredImage } from '@strata/registry';
+import { ContentStore, StoreImage, MediaType } from '@strata/oci';
+import { pull, push } from '@strata/registry';
 import { startRegistry } from '../../test/dist/support/registry-server.js';
 
 const run = promisify(execFile);
@@ -84,7 +84,7 @@ for (let r = 0; r < runs; r++) {
     try {
       const ref = `${reg.host}/bench/${who}:r${r}`;
       if (who === 'strata') {
-        results.strataPush.push(await time(() => push(new StoredImage(src, desc), ref, { insecure: true, dockerConfig: '/nonexistent' })));
+        results.strataPush.push(await time(() => push(new StoreImage(src, desc), ref, { insecure: true, dockerConfig: '/nonexistent' })));
         const dst = new ContentStore(path.join(work, `pull-strata-${r}`));
         results.strataPull.push(await time(() => pull(ref, { store: dst, insecure: true, dockerConfig: '/nonexistent' })));
         rmSync(dst.root, { recursive: true });

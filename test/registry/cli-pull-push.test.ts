@@ -1,11 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ContentStore, type Descriptor } from '@strata/oci';
-import { JsonImageNames } from '@strata/registry';
+import { ContentStore, LocalStore, type Descriptor } from '@strata/oci';
 import { startRegistry, type RegistryServer } from '../support/registry-server.js';
 import { makeImage } from './make-image.js';
 
@@ -31,7 +30,9 @@ describe('strata pull / push / login against a real docker-registry with htpassw
     tmp = mkdtempSync(path.join(os.tmpdir(), 'strata-cli-reg-'));
     const root = path.join(tmp, 'src');
     image = await makeImage(new ContentStore(root), { layers: 2 });
-    await new JsonImageNames(root).set(`${reg.host}/cli/app:v1`, image);
+    const local = new LocalStore(root);
+    local.names.set(`${reg.host}/cli/app:v1`, image);
+    local.close();
   });
   after(async () => {
     await reg.stop();
@@ -54,8 +55,9 @@ describe('strata pull / push / login against a real docker-registry with htpassw
     const r = strata(root, ['pull', '--insecure', '--creds', creds, `${reg.host}/cli/copy:v2`]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`Digest: ${image.digest}\\nStatus: Downloaded newer image for ${reg.host}/cli/copy:v2\\n${reg.host}/cli/copy:v2\\n$`));
-    const names = JSON.parse(readFileSync(path.join(root, 'names.json'), 'utf8')) as Record<string, Descriptor>;
-    assert.equal(names[`${reg.host}/cli/copy:v2`]?.digest, image.digest);
+    const local = new LocalStore(root);
+    assert.equal(local.names.get(`${reg.host}/cli/copy:v2`)?.digest, image.digest);
+    local.close();
     assert.equal(readdirSync(path.join(root, 'blobs', 'sha256')).length, 4);
     const again = strata(root, ['pull', '--insecure', '--creds', creds, `${reg.host}/cli/copy:v2`]);
     assert.match(again.stdout, /Already exists[\s\S]*Image is up to date/);
@@ -66,9 +68,11 @@ describe('strata pull / push / login against a real docker-registry with htpassw
     oneLineError(strata(root, ['pull', '--insecure', `${reg.host}/cli/app:v1`]), new RegExp(`^strata: ${reg.host}/cli/app:v1: fetch manifest: ${reg.host}: authentication required \\(use --creds or strata login\\)`));
     oneLineError(strata(root, ['pull', '--insecure', '--creds', 'cli:wrong', `${reg.host}/cli/app:v1`]), /credentials rejected \(401\)/);
     oneLineError(strata(root, ['pull', '--insecure', '--creds', creds, `${reg.host}/cli/app:nope`]), new RegExp(`^strata: ${reg.host}/cli/app:nope: fetch manifest nope: 404 not found: MANIFEST_UNKNOWN`));
-    oneLineError(strata(root, ['push', '--insecure', '--creds', creds, `${reg.host}/cli/absent:v1`]), /no such image in the local store/);
+    oneLineError(strata(root, ['push', '--insecure', '--creds', creds, `${reg.host}/cli/absent:v1`]), /cli\/absent:v1: no such image in /);
     oneLineError(strata(root, ['pull', '--creds', creds, `${reg.host}/cli/app:v1`]), new RegExp(`^strata: ${reg.host}/cli/app:v1: fetch manifest: GET ${reg.host}/v2/cli/app/manifests/v1: TLS failed \\(EPROTO\\); for plain http or a self-signed certificate use --insecure\n$`));
-    assert.ok(!existsSync(path.join(root, 'names.json')));
+    const local = new LocalStore(root);
+    assert.deepEqual(local.names.list(), []);
+    local.close();
   });
 
   it('login checks and saves credentials that pull then uses', () => {

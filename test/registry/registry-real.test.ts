@@ -2,8 +2,8 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ContentStore, MediaType, type Descriptor } from '@strata/oci';
-import { connect, pull, push, RemoteImage, StoredImage, RegistryAuthError } from '@strata/registry';
+import { ContentStore, StoreImage, MediaType, type Descriptor } from '@strata/oci';
+import { connect, pull, push, RemoteImage, RegistryAuthError } from '@strata/registry';
 import { startRegistry, type RegistryServer } from '../support/registry-server.js';
 import { makeImage } from './make-image.js';
 
@@ -30,10 +30,10 @@ for (const withAuth of [false, true]) {
     });
 
     it('pushes (monolithic), then a second push finds every blob present', async () => {
-      const r = await push(new StoredImage(store, image), `${reg.host}/team/app:v1`, opts());
+      const r = await push(new StoreImage(store, image), `${reg.host}/team/app:v1`, opts());
       assert.equal(r.digest, image.digest);
       assert.equal(r.uploaded, 4);
-      const again = await push(new StoredImage(store, image), `${reg.host}/team/app:v1`, opts());
+      const again = await push(new StoreImage(store, image), `${reg.host}/team/app:v1`, opts());
       assert.deepEqual([again.uploaded, again.mounted, again.existing], [0, 0, 4]);
       const head = await connect(`${reg.host}/team/app:v1`, opts()).headManifest('v1');
       assert.equal(head?.digest, image.digest);
@@ -41,12 +41,12 @@ for (const withAuth of [false, true]) {
     });
 
     it('mounts blobs from another repository of the same registry', async () => {
-      const r = await push(new StoredImage(store, image), `${reg.host}/other/app:v1`, { ...opts(), mountFrom: ['team/app'] });
+      const r = await push(new StoreImage(store, image), `${reg.host}/other/app:v1`, { ...opts(), mountFrom: ['team/app'] });
       assert.deepEqual([r.uploaded, r.mounted, r.existing], [0, 4, 0]);
     });
 
     it('uploads in chunks', async () => {
-      const r = await push(new StoredImage(store, image), `${reg.host}/chunked:v1`, { ...opts(), chunkSize: 65536 });
+      const r = await push(new StoreImage(store, image), `${reg.host}/chunked:v1`, { ...opts(), chunkSize: 65536 });
       assert.equal(r.uploaded, 4);
       const fresh = new ContentStore(path.join(root, 'chunked'));
       const p = await pull(`${reg.host}/chunked:v1`, { ...opts(), store: fresh });
@@ -67,8 +67,8 @@ for (const withAuth of [false, true]) {
 
     it('resolves an index to the platform asked for', async () => {
       const arm = await makeImage(store, { layers: 1, arch: 'arm64', seed: 'arm' });
-      await push(new StoredImage(store, arm), `${reg.host}/multi:arm64`, opts());
-      await push(new StoredImage(store, image), `${reg.host}/multi:amd64`, opts());
+      await push(new StoreImage(store, arm), `${reg.host}/multi:arm64`, opts());
+      await push(new StoreImage(store, image), `${reg.host}/multi:amd64`, opts());
       const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [
         { ...image, platform: { os: 'linux', architecture: 'amd64' } },
         { ...arm, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },

@@ -3,8 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ContentStore, MediaType, type Descriptor } from '@strata/oci';
-import { pull, push, StoredImage } from '@strata/registry';
+import { ContentStore, StoreImage, MediaType, type Descriptor } from '@strata/oci';
+import { pull, push } from '@strata/registry';
 import { startRegistry, type RegistryServer } from '../support/registry-server.js';
 import { makeImage } from './make-image.js';
 
@@ -33,7 +33,7 @@ describe('registry: skopeo interop (real docker-registry)', () => {
   });
 
   it('an image strata pushes passes skopeo inspect and skopeo copy', async () => {
-    const r = await push(new StoredImage(store, image), `${reg.host}/strata/img:1`, opts);
+    const r = await push(new StoreImage(store, image), `${reg.host}/strata/img:1`, opts);
     const info = JSON.parse(skopeo('inspect', ...sk, `docker://${reg.host}/strata/img:1`)) as { Digest: string; Layers: string[]; Architecture: string };
     assert.equal(info.Digest, r.digest);
     assert.equal(info.Architecture, 'amd64');

@@ -9,8 +9,6 @@ export * from './client.js';
 export * from './connect.js';
 export * from './platform.js';
 export * from './remote-image.js';
-export * from './stored-image.js';
 export * from './upload.js';
 export * from './pull.js';
 export * from './push.js';
-export * from './names.js';

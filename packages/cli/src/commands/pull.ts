@@ -42,20 +42,19 @@ Options:
     if (p.positionals.length !== 1) throw new UsageError('pull takes exactly one image reference');
     const ref = registry.parseReference(p.positionals[0]!);
     const platform = str(p, 'platform');
-    const root = oci.defaultStateRoot();
-    const store = new oci.ContentStore(root);
-    const names = new registry.JsonImageNames(root);
+    const local = new oci.LocalStore(oci.defaultStateRoot());
     const quiet = flag(p, 'quiet');
     const name = registry.formatReference(ref);
     const res = await registry.pull(ref, {
       ...connectOptions(p),
-      store,
+      store: local.content,
       ...(platform ? { platform: registry.parsePlatform(platform) } : {}),
       onBlob: (ev) => {
         if (!quiet) ctx.out(`${ev.digest.slice(7, 19)}: ${ev.status === 'present' ? 'Already exists' : 'Pull complete'}\n`);
       },
-      recordName: async (n, desc) => names.set(n, desc),
-    });
+      // The platform manifest is named (not the index): only its blobs are here.
+      recordName: async (n, desc) => local.names.set(oci.normaliseImageName(n), desc),
+    }).finally(() => local.close());
     if (!quiet) {
       ctx.out(`Digest: ${res.index?.digest ?? res.manifest.digest}\n`);
       ctx.out(`Status: ${res.fetched ? 'Downloaded newer image' : 'Image is up to date'} for ${name}\n`);

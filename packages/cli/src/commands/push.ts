@@ -36,13 +36,15 @@ Options:
     const dest = registry.parseReference(p.positionals[1] ?? p.positionals[0]!);
     const chunk = str(p, 'chunk-size');
     if (chunk !== undefined && !(Number.isSafeInteger(Number(chunk)) && Number(chunk) > 0)) throw new UsageError('--chunk-size wants a positive number of bytes');
-    const root = oci.defaultStateRoot();
-    const store = new oci.ContentStore(root);
-    const name = registry.formatReference(src);
-    const desc = await new registry.JsonImageNames(root).get(name);
-    if (!desc) throw new oci.NotFoundError(`${name}: no such image in the local store`);
+    const local = new oci.LocalStore(oci.defaultStateRoot());
+    let image: oci.Image;
+    try {
+      image = await local.image(p.positionals[0]!);
+    } finally {
+      local.close();
+    }
     const quiet = flag(p, 'quiet');
-    const res = await registry.push(new registry.StoredImage(store, desc, name), dest, {
+    const res = await registry.push(image, dest, {
       ...connectOptions(p),
       mountFrom: src.registry === dest.registry && src.repository !== dest.repository ? [src.repository] : [],
       ...(chunk !== undefined ? { chunkSize: Number(chunk) } : {}),
