@@ -35,6 +35,8 @@ export class Union {
   private mounted = false;
   child: ChildProcess | undefined;
   stderr = '';
+  /** Mount the ASan/UBSan build, in the foreground, collecting its stderr. */
+  sanitized = false;
 
   constructor(nLowers = 2) {
     this.root = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-union-'));
@@ -56,9 +58,13 @@ export class Union {
     return [`lowerdir=${this.lowers.join(':')}`, `upperdir=${this.upper}`, `workdir=${this.work}`, ...extra].join(',');
   }
 
-  /** Mounts strata-unionfs in the background (the binary detaches once the mount is ready). */
-  mountUnionfs(binary = unionfsBinary(), extra: string[] = []): void {
-    execFileSync(binary, ['-o', this.optionString(extra), this.mnt], { stdio: ['ignore', 'ignore', 'pipe'] });
+  /** Mounts strata-unionfs: detached (it returns once the mount is ready), or sanitized in the foreground. */
+  async mountUnionfs(extra: string[] = []): Promise<void> {
+    if (this.sanitized) {
+      await this.mountForeground(asanUnionfsBinary, extra);
+      return;
+    }
+    execFileSync(unionfsBinary(), ['-o', this.optionString(extra), this.mnt], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.mounted = true;
   }
 
@@ -66,6 +72,7 @@ export class Union {
   async mountForeground(binary = unionfsBinary(), extra: string[] = []): Promise<ChildProcess> {
     const child = spawn(binary, ['-f', '-o', this.optionString(extra), this.mnt], { stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr!.on('data', (d: Buffer) => { this.stderr += d.toString(); });
+    child.on('error', (e) => { this.stderr += String(e); });
     this.child = child;
     this.mounted = true;
     if (!(await waitFor(() => isMounted(this.mnt) || child.exitCode !== null))) throw new Error('mount timed out');
@@ -87,9 +94,11 @@ export class Union {
       try { native().unmount(this.mnt, 0); } catch { native().unmount(this.mnt, 2); }
     }
     const child = this.child;
+    this.child = undefined;
     if (child && child.exitCode === null && child.signalCode === null) {
       await new Promise<void>((resolve) => child.once('exit', () => resolve()));
     }
+    if (child && child.exitCode !== 0) this.stderr += `\nexit status ${child.exitCode ?? child.signalCode}`;
   }
 
   async dispose(): Promise<void> {

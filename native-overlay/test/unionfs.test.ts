@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { native, unionfsBinary } from '../lib/index.js';
-import { Union } from './union-fixture.js';
+import { asanUnionfsBinary, Union } from './union-fixture.js';
 
 const S_IFMT = fs.constants.S_IFMT;
 
@@ -17,10 +17,13 @@ function expectErrno(fn: () => unknown, code: string): void {
   assert.throws(fn, (e: NodeJS.ErrnoException) => e.code === code);
 }
 
-describe('strata-unionfs', function () {
+// Every scenario runs on the release build and on the ASan/UBSan build (kept in the foreground so its
+// sanitizer report, if any, reaches us and fails the test).
+for (const variant of ['release', 'ASan/UBSan'] as const) describe(`strata-unionfs (${variant})`, function () {
   let u: Union;
   beforeEach(() => {
     u = new Union(2);
+    u.sanitized = variant === 'ASan/UBSan';
     fs.writeFileSync(u.l(0, 'top'), 'from lower0');
     fs.writeFileSync(u.l(1, 'top'), 'hidden by lower0');
     fs.writeFileSync(u.l(1, 'bottom'), 'from lower1');
@@ -30,10 +33,13 @@ describe('strata-unionfs', function () {
     fs.writeFileSync(u.l(0, 'dir/f0'), 'f0');
     fs.symlinkSync('bottom', u.l(1, 'link'));
   });
-  afterEach(async () => { await u.dispose(); });
+  afterEach(async () => {
+    await u.dispose();
+    assert.doesNotMatch(u.stderr, /AddressSanitizer|runtime error|LeakSanitizer|exit status/, u.stderr);
+  });
 
-  it('merges lowers top-first and reads files, dirs and symlinks', () => {
-    u.mountUnionfs();
+  it('merges lowers top-first and reads files, dirs and symlinks', async () => {
+    await u.mountUnionfs();
     assert.equal(fs.readFileSync(u.m('top'), 'utf8'), 'from lower0');
     assert.equal(fs.readFileSync(u.m('bottom'), 'utf8'), 'from lower1');
     assert.deepEqual(fs.readdirSync(u.m()).sort(), ['bottom', 'dir', 'link', 'top']);
@@ -44,15 +50,15 @@ describe('strata-unionfs', function () {
     assert.deepEqual(fs.readdirSync(u.upper), [], 'reading copies nothing up');
   });
 
-  it('writes new files into the upper dir, owned by the caller', () => {
+  it('writes new files into the upper dir, owned by the caller', async () => {
     fs.chmodSync(u.root, 0o755); // mkdtemp's 0700 would stop the unprivileged user before our mount
-    u.mountUnionfs();
+    await u.mountUnionfs();
     fs.writeFileSync(u.m('new'), 'hello');
     fs.mkdirSync(u.m('dir/sub/nd'));
     fs.writeFileSync(u.m('dir/sub/nd/x'), 'x');
     assert.equal(fs.readFileSync(u.u('new'), 'utf8'), 'hello');
     assert.equal(fs.readFileSync(u.u('dir/sub/nd/x'), 'utf8'), 'x');
-    execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'sh', '-c', `echo n > ${u.m('dir/sub/nd')}/../../../nobody-cannot || true`]);
+    execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'sh', '-c', `echo n > ${u.m('dir/sub/nd')}/../../../nobody-cannot || true`], { stdio: 'ignore' });
     assert.equal(fs.existsSync(u.m('nobody-cannot')), false, 'root-owned 0755 dir refuses others');
     fs.chmodSync(u.m('dir/sub/nd'), 0o777);
     execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'sh', '-c', `echo n > ${u.m('dir/sub/nd/byn')}`]);
@@ -61,14 +67,15 @@ describe('strata-unionfs', function () {
     assert.equal(st.gid, 65534);
   });
 
-  it('copies up on first write, keeping mode, owner, times and xattrs, parents first', () => {
+  it('copies up on first write, keeping mode, owner, times and xattrs, parents first', async () => {
     fs.chmodSync(u.l(1, 'dir/sub/deep'), 0o640);
     fs.chownSync(u.l(1, 'dir/sub/deep'), 1234, 5678);
     native().setXattr(u.l(1, 'dir/sub/deep'), 'user.bin', Buffer.from([0, 1, 2, 255]), 0);
     native().setXattr(u.l(1, 'dir/sub/deep'), 'trusted.t', Buffer.from('t'), 0);
     native().lutimesNs(u.l(1, 'dir/sub/deep'), 1_600_000_000_123_456_789n, 1_600_000_000_987_654_321n);
     fs.chmodSync(u.l(1, 'dir/sub'), 0o751);
-    const inoBefore = (() => { u.mountUnionfs(); return fs.statSync(u.m('dir/sub/deep')).ino; })();
+    await u.mountUnionfs();
+    const inoBefore = fs.statSync(u.m('dir/sub/deep')).ino;
     fs.appendFileSync(u.m('dir/sub/deep'), '+more');
     assert.equal(fs.readFileSync(u.m('dir/sub/deep'), 'utf8'), 'deep+more');
     assert.equal(fs.readFileSync(u.u('dir/sub/deep'), 'utf8'), 'deep+more');
@@ -84,8 +91,8 @@ describe('strata-unionfs', function () {
     assert.deepEqual(fs.readdirSync(u.work), [], 'nothing left in the work dir');
   });
 
-  it('copies up on metadata changes alone (chmod, chown, utimes)', () => {
-    u.mountUnionfs();
+  it('copies up on metadata changes alone (chmod, chown, utimes)', async () => {
+    await u.mountUnionfs();
     fs.chmodSync(u.m('bottom'), 0o600);
     assert.equal(fs.statSync(u.u('bottom')).mode & 0o777, 0o600);
     assert.equal(fs.readFileSync(u.u('bottom'), 'utf8'), 'from lower1');
@@ -98,16 +105,16 @@ describe('strata-unionfs', function () {
     assert.equal(fs.readlinkSync(u.u('link')), 'bottom');
   });
 
-  it('truncating open copies up without the data', () => {
-    u.mountUnionfs();
+  it('truncating open copies up without the data', async () => {
+    await u.mountUnionfs();
     fs.writeFileSync(u.m('bottom'), 'short');
     assert.equal(fs.readFileSync(u.m('bottom'), 'utf8'), 'short');
     fs.truncateSync(u.m('top'), 4);
     assert.equal(fs.readFileSync(u.u('top'), 'utf8'), 'from');
   });
 
-  it('deletes lower names with 0/0 whiteouts and upper-only names outright', () => {
-    u.mountUnionfs();
+  it('deletes lower names with 0/0 whiteouts and upper-only names outright', async () => {
+    await u.mountUnionfs();
     fs.unlinkSync(u.m('bottom'));
     fs.unlinkSync(u.m('top'));
     assertWhiteout(u.u('bottom'));
@@ -122,8 +129,8 @@ describe('strata-unionfs', function () {
     assert.ok(fs.lstatSync(u.u('bottom')).isFile(), 'the whiteout was replaced');
   });
 
-  it('removes a merged dir with a whiteout and makes a re-created one opaque', () => {
-    u.mountUnionfs();
+  it('removes a merged dir with a whiteout and makes a re-created one opaque', async () => {
+    await u.mountUnionfs();
     fs.rmSync(u.m('dir'), { recursive: true });
     assertWhiteout(u.u('dir'));
     expectErrno(() => fs.readdirSync(u.m('dir')), 'ENOENT');
@@ -136,8 +143,8 @@ describe('strata-unionfs', function () {
     expectErrno(() => fs.rmdirSync(u.m('other')), 'ENOTEMPTY');
   });
 
-  it('renames files (whiteout at a lower source) and upper dirs; lower dirs give EXDEV', () => {
-    u.mountUnionfs();
+  it('renames files (whiteout at a lower source) and upper dirs; lower dirs give EXDEV', async () => {
+    await u.mountUnionfs();
     fs.renameSync(u.m('bottom'), u.m('moved'));
     assert.equal(fs.readFileSync(u.m('moved'), 'utf8'), 'from lower1');
     assertWhiteout(u.u('bottom'));
@@ -156,11 +163,11 @@ describe('strata-unionfs', function () {
     assert.equal(fs.existsSync(u.m('dir')), false);
   });
 
-  it('renaming a dir over an empty lower dir makes it opaque', () => {
+  it('renaming a dir over an empty lower dir makes it opaque', async () => {
     fs.mkdirSync(u.l(1, 'emptylower'));
     fs.mkdirSync(u.l(1, 'full'));
     fs.writeFileSync(u.l(1, 'full/x'), 'x');
-    u.mountUnionfs();
+    await u.mountUnionfs();
     fs.unlinkSync(u.m('full/x'));
     fs.mkdirSync(u.m('fresh'));
     fs.writeFileSync(u.m('fresh/y'), 'y');
@@ -169,8 +176,8 @@ describe('strata-unionfs', function () {
     assert.deepEqual(native().getXattr(u.u('full'), 'trusted.overlay.opaque'), Buffer.from('y'));
   });
 
-  it('hard links share an inode; unlinking one name keeps the other', () => {
-    u.mountUnionfs();
+  it('hard links share an inode; unlinking one name keeps the other', async () => {
+    await u.mountUnionfs();
     fs.linkSync(u.m('bottom'), u.m('hl'));
     const a = fs.statSync(u.m('bottom'));
     const b = fs.statSync(u.m('hl'));
@@ -185,8 +192,8 @@ describe('strata-unionfs', function () {
     assertWhiteout(u.u('bottom'));
   });
 
-  it('creates symlinks and special files', () => {
-    u.mountUnionfs();
+  it('creates symlinks and special files', async () => {
+    await u.mountUnionfs();
     fs.symlinkSync('../top', u.m('dir/up'));
     assert.equal(fs.readlinkSync(u.u('dir/up')), '../top');
     native().mknod(u.m('fifo'), fs.constants.S_IFIFO | 0o600, 0, 0);
@@ -196,10 +203,10 @@ describe('strata-unionfs', function () {
     assert.equal(fs.readFileSync(u.m('null')).length, 0, 'device nodes work (mounted with dev)');
   });
 
-  it('gets, sets, lists and removes xattrs; overlay-private names stay hidden', () => {
+  it('gets, sets, lists and removes xattrs; overlay-private names stay hidden', async () => {
     native().setXattr(u.l(1, 'bottom'), 'user.lower', Buffer.from('L'), 0);
     native().setXattr(u.l(1, 'dir'), 'trusted.overlay.opaque', Buffer.from('n'), 0);
-    u.mountUnionfs();
+    await u.mountUnionfs();
     const b = native();
     assert.deepEqual(b.getXattr(u.m('bottom'), 'user.lower'), Buffer.from('L'));
     assert.deepEqual(fs.readdirSync(u.upper), [], 'reading xattrs copies nothing up');
@@ -214,26 +221,26 @@ describe('strata-unionfs', function () {
     assert.ok(!b.listXattr(u.m('dir')).includes('trusted.overlay.opaque'));
   });
 
-  it('honours lower-layer whiteouts, .wh. files and opaque dirs', () => {
+  it('honours lower-layer whiteouts, .wh. files and opaque dirs', async () => {
     native().mkWhiteout(u.l(0, 'bottom'));
     fs.writeFileSync(u.l(0, '.wh.link'), '');
     native().setXattr(u.l(0, 'dir'), 'trusted.overlay.opaque', Buffer.from('y'), 0);
-    u.mountUnionfs();
+    await u.mountUnionfs();
     assert.deepEqual(fs.readdirSync(u.m()).sort(), ['dir', 'top']);
     expectErrno(() => fs.statSync(u.m('bottom')), 'ENOENT');
     expectErrno(() => fs.lstatSync(u.m('link')), 'ENOENT');
     assert.deepEqual(fs.readdirSync(u.m('dir')), ['f0'], 'opaque lower dir hides the one below');
   });
 
-  it('reports stable inode numbers, matching readdir and stat', () => {
-    u.mountUnionfs();
+  it('reports stable inode numbers, matching readdir and stat', async () => {
+    await u.mountUnionfs();
     const first = fs.statSync(u.m('dir/sub/deep')).ino;
     const entries = new Map<string, bigint>();
     const d = fs.opendirSync(u.m());
     for (let e = d.readSync(); e; e = d.readSync()) entries.set(e.name, 0n);
     d.closeSync();
-    execFileSync('umount', [u.mnt]);
-    u.mountUnionfs();
+    await u.unmount();
+    await await u.mountUnionfs();
     assert.equal(fs.statSync(u.m('dir/sub/deep')).ino, first, 'same number after a remount');
     const ls = execFileSync('ls', ['-i1', u.mnt], { encoding: 'utf8' }).trim().split('\n');
     for (const line of ls) {
@@ -243,8 +250,8 @@ describe('strata-unionfs', function () {
     assert.equal(entries.size, 4);
   });
 
-  it('leaves an upper dir the kernel overlay reads the same way', () => {
-    u.mountUnionfs();
+  it('leaves an upper dir the kernel overlay reads the same way', async () => {
+    await u.mountUnionfs();
     fs.unlinkSync(u.m('top'));
     fs.rmSync(u.m('dir/sub'), { recursive: true });
     fs.mkdirSync(u.m('dir/sub'));
@@ -266,13 +273,13 @@ describe('strata-unionfs', function () {
       return out;
     };
     const viaUnionfs = walk(u.mnt);
-    execFileSync('umount', [u.mnt]);
+    await u.unmount();
     u.mountKernel();
     assert.deepEqual(walk(u.mnt), viaUnionfs);
   });
 
   it('mounts read-only without an upper dir', async () => {
-    execFileSync(unionfsBinary(), ['-o', `lowerdir=${u.lowers.join(':')}`, u.mnt]);
+    execFileSync(u.sanitized ? asanUnionfsBinary : unionfsBinary(), ['-o', `lowerdir=${u.lowers.join(':')}`, u.mnt]);
     try {
       assert.equal(fs.readFileSync(u.m('top'), 'utf8'), 'from lower0');
       expectErrno(() => fs.writeFileSync(u.m('x'), 'x'), 'EROFS');

@@ -52,6 +52,7 @@ static int mount_it(struct ufs *u, int argc0, char *argv0) {
   (void)argc0;
   struct fuse_args args = FUSE_ARGS_INIT(n, fargs);
   u->se = fuse_session_new(&args, &ufs_ops, sizeof ufs_ops, u);
+  fuse_opt_free_args(&args);
   if (!u->se) { fprintf(stderr, "strata-unionfs: cannot create the FUSE session\n"); return -EIO; }
   bool ro = u->opt.readonly || !u->opt.upper;
   if (!u->privileged) {
