@@ -19,8 +19,20 @@ export interface ConvertContext {
 
 const MIN_DURATION_NS = 1e6;
 
-/** Converts one non-FROM node; throws DockerfileError at the node (or flag) position. */
+// toStages and lint both convert every node; a tree is immutable once parsed, so convert each node once.
+const converted = new WeakMap<InstructionNode, Instruction>();
+
+/** Converts one non-FROM node (once per node); throws DockerfileError at the node (or flag) position. */
 export function toInstruction(node: InstructionNode, ctx: ConvertContext): Instruction {
+  let ins = converted.get(node);
+  if (!ins) {
+    ins = convert(node, ctx);
+    converted.set(node, ins);
+  }
+  return ins;
+}
+
+function convert(node: InstructionNode, ctx: ConvertContext): Instruction {
   const at = node.range.start;
   const fail = (msg: string): never => {
     throw new DockerfileError(msg, at.line, at.column, ctx.filename);

@@ -33,7 +33,8 @@ export interface LintOptions {
 
 interface StageState {
   name: string | null;
-  vars: Set<string>;
+  /** Names defined so far in the stage (values do not matter to the checks, so they are all ''). */
+  vars: Map<string, string>;
 }
 
 const MODIFIED = (name: string) => new RegExp(`\\$\\{${name.replace(/[^\w]/g, '\\$&')}:?[-+?=]`);
@@ -94,10 +95,10 @@ export function lint(tree: DockerfileTree, options: LintOptions = {}): Diagnosti
     }
     undefinedVars(ins, cur, tree.escape, node, report);
     switch (ins.kind) {
-      case 'ARG': for (const a of ins.args) { secretCheck('ARG', a.name, node, report); cur.vars.add(a.name); } break;
+      case 'ARG': for (const a of ins.args) { secretCheck('ARG', a.name, node, report); cur.vars.set(a.name, ''); } break;
       case 'ENV':
         if (ins.legacy) report('LegacyKeyValueFormat', '"ENV key=value" should be used instead of legacy "ENV key value" format', node.range);
-        for (const p of ins.pairs) { secretCheck('ENV', p.key, node, report); cur.vars.add(p.key); }
+        for (const p of ins.pairs) { secretCheck('ENV', p.key, node, report); cur.vars.set(p.key, ''); }
         break;
       case 'LABEL':
         if (ins.legacy) report('LegacyKeyValueFormat', '"LABEL key=value" should be used instead of legacy "LABEL key value" format', node.range);
@@ -203,7 +204,8 @@ function fromChecks(node: InstructionNode, stages: StageState[], globals: Map<st
   }
   const image = safeExpand(imageRaw, globals, '\\') ?? imageRaw;
   const parent = stages.find((s) => s.name !== null && s.name === image.toLowerCase());
-  const vars = new Set<string>(parent ? parent.vars : ['PATH', ...Object.keys(options.imageEnv?.(image) ?? {})]);
+  const vars = new Map<string, string>(parent ? parent.vars
+    : ['PATH', ...Object.keys(options.imageEnv?.(image) ?? {})].map((k) => [k, '']));
   if (!parent && image.toLowerCase() !== 'scratch' && options.imagePlatform) {
     const got = options.imagePlatform(image);
     const want = pv ? safeExpand(pv, globals, '\\') ?? pv : pargs.TARGETPLATFORM;
@@ -213,15 +215,13 @@ function fromChecks(node: InstructionNode, stages: StageState[], globals: Map<st
 }
 
 function undefinedVars(ins: Instruction, st: StageState, escape: string, node: InstructionNode, report: Report): void {
-  const env = new Map<string, string>();
-  for (const v of st.vars) env.set(v, '');
   for (const w of expandableWords(ins)) {
     if (!w.includes('$')) continue;
     let res;
-    try { res = expandWithMatches(w, env, { escape }); } catch { continue; }
+    try { res = expandWithMatches(w, st.vars, { escape }); } catch { continue; }
     for (const v of res.unmatched) {
       if (MODIFIED(v).test(w)) continue;
-      const s = suggest(v, st.vars);
+      const s = suggest(v, st.vars.keys());
       report('UndefinedVar', `Usage of undefined variable '$${v}'${s ? ` (did you mean $${s}?)` : ''}`, node.range);
     }
   }
