@@ -14,6 +14,7 @@ import { withLock } from './lock.js';
 import { defaultLimits, dropFlattened, type ChainLayer, type LowerLimits } from './lower-chain.js';
 import { MetaStore, type SnapshotRecord } from './metadata.js';
 import { Mounter } from './mounter.js';
+import { cleanupOrphans, type CleanupResult } from './cleanup.js';
 import { collectTreeChanges, diffTrees } from './naive-differ.js';
 import { chooseDriver, type DriverChoice } from './probe.js';
 import { createShortLink } from './short-link.js';
@@ -184,6 +185,13 @@ class LayerSnapshotter implements Snapshotter {
     const trash = path.join(this.layout.tmp, `trash-${rec.id}`);
     await fs.rename(this.layout.layer(rec.id), trash).catch(() => undefined);
     await fs.rm(trash, { recursive: true, force: true });
+  }
+
+  async cleanup(graceMs = 3_600_000): Promise<CleanupResult> {
+    return withLock(this.layout.lock, async () => {
+      const live = new Set((await this.meta.list()).map((r) => r.id));
+      return cleanupOrphans(this.layout, live, graceMs);
+    });
   }
 
   async usage(key: string): Promise<Usage> {

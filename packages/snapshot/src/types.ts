@@ -77,6 +77,11 @@ export interface Snapshotter {
   diff(key: string): Promise<Readable>;
   /** Applies an uncompressed OCI layer tar to an active snapshot (unmounted). */
   apply(key: string, tar: Readable): Promise<void>;
+  /**
+   * Removes what killed processes left under the root (layer dirs without a record, dangling short links,
+   * temp files), only when older than graceMs (default 1 h) since another process may be making them now.
+   */
+  cleanup(graceMs?: number): Promise<{ layers: number; links: number; temps: number }>;
   /** Applies an already-parsed change set to an active snapshot (unmounted). */
   applyEntries(key: string, entries: AsyncIterable<LayerEntry> | Iterable<LayerEntry>): Promise<void>;
 }

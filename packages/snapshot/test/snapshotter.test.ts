@@ -135,6 +135,24 @@ describe('snapshotter lifecycle', function () {
     assert.deepEqual((await snap.list()).map((i) => i.key), ['base']);
   });
 
+  it('cleans up what a killed process left, but only once it is old', async function () {
+    await layer('base', undefined, { a: '1' });
+    const orphan = path.join(root, 'layers', 'deadbeef');
+    fs.mkdirSync(path.join(orphan, 'diff'), { recursive: true });
+    fs.symlinkSync('../layers/nothing/diff', path.join(root, 'l', 'ZZZZZZZZZZ'));
+    fs.writeFileSync(path.join(root, 'tmp', 'half-written'), 'x');
+    assert.deepEqual(await snap.cleanup(60_000), { layers: 0, links: 0, temps: 0 });
+    const old = new Date(Date.now() - 3_600_000);
+    fs.utimesSync(orphan, old, old);
+    fs.lutimesSync(path.join(root, 'l', 'ZZZZZZZZZZ'), old, old);
+    fs.utimesSync(path.join(root, 'tmp', 'half-written'), old, old);
+    assert.deepEqual(await snap.cleanup(60_000), { layers: 1, links: 1, temps: 1 });
+    assert.ok(!fs.existsSync(orphan));
+    const info = await snap.stat('base');
+    assert.ok(fs.existsSync(path.join(root, 'layers', info.id, 'diff', 'a')));
+    assert.equal(fs.readdirSync(path.join(root, 'l')).length, 1);
+  });
+
   it('lets several processes share one root', async function () {
     await layer('base', undefined, { a: '1' });
     const worker = path.join(here, 'support', 'race-worker.js');
