@@ -5,7 +5,7 @@ import { headerString, type BuildContext, type DropOptions, type FingerprintPart
 import type { Entry } from './entry.js';
 import { OutsideContextError, SourceNotFoundError } from './errors.js';
 import { compileSegment, hasWildcard } from './glob.js';
-import { hashString } from './hash.js';
+import { hashStringSync } from './hash.js';
 import { PatternMatcher, type MatchInfo } from './pattern-matcher.js';
 
 /** Options of a COPY/ADD source checksum. */
@@ -36,24 +36,75 @@ const MAX_LINKS = 40;
  */
 export async function checksumSources(ctx: BuildContext, sources: string[], opts: ChecksumOptions = {}): Promise<SourceChecksum> {
   const excludes = opts.excludes !== undefined && opts.excludes.length > 0 ? new PatternMatcher(opts.excludes, '--exclude') : undefined;
-  const files: Record<string, string> = {};
-  const perSource: Array<{ source: string; matches: Array<[string, string]> }> = [];
+  const plan: Array<{ source: string; roots: string[] }> = [];
   for (const source of sources) {
     const rel = scoped(source);
-    const matched = hasWildcard(rel) ? expandWildcard(ctx, rel) : [resolveLinks(ctx, rel, source)].filter(isString);
-    if (matched.length === 0 && (!hasWildcard(rel) || opts.allowEmptyWildcard === false)) {
-      throw new SourceNotFoundError(source, ctx.dir);
-    }
-    const matches: Array<[string, string]> = [];
-    for (const m of matched) {
-      const own = excludes?.matches(path.posix.basename(m) || m, []);
-      if (own?.matched === true && m !== '.') continue;
-      matches.push([m, await treeDigest(ctx, m, '', excludes, undefined, opts, files)]);
-    }
-    perSource.push({ source: rel, matches });
+    const wild = hasWildcard(rel);
+    const matched = wild ? expandWildcard(ctx, rel) : [resolveLinks(ctx, rel, source)].filter(isString);
+    if (matched.length === 0 && (!wild || opts.allowEmptyWildcard === false)) throw new SourceNotFoundError(source, ctx.dir);
+    const roots = matched.filter((m) => m === '.' || excludes?.matches(path.posix.basename(m), []).matched !== true);
+    plan.push({ source: rel, roots });
   }
+  // Everything the sources read, hashed (or found in the stat index) before the digests are put together.
+  const read = new Map<string, Entry>();
+  for (const { roots } of plan) for (const r of roots) collect(ctx, r, '', excludes, undefined, read);
+  await ctx.ensure(read.values());
+  const files: Record<string, string> = {};
+  const perSource = plan.map(({ source, roots }) => ({
+    source,
+    matches: roots.map((m) => [m, treeDigest(ctx, m, read, opts, files)]),
+  }));
   const digest = createHash('sha256').update(JSON.stringify(perSource)).digest('hex');
   return { digest: `sha256:${digest}`, files };
+}
+
+/** Add `rel` and (for a directory) everything below it that --exclude keeps to `out`. */
+function collect(
+  ctx: BuildContext, rel: string, relInSource: string, excludes: PatternMatcher | undefined,
+  parentInfo: MatchInfo | undefined, out: Map<string, Entry>,
+): void {
+  const entry = ctx.entries.get(rel)!;
+  out.set(rel, entry);
+  if (entry.type !== 'dir') return;
+  for (const name of entry.children ?? []) {
+    const childRel = rel === '.' ? name : `${rel}/${name}`;
+    const inSource = relInSource === '' ? name : `${relInSource}/${name}`;
+    let info: MatchInfo | undefined;
+    if (excludes !== undefined) {
+      const m = excludes.matches(inSource, parentInfo ?? []);
+      const child = ctx.entries.get(childRel)!;
+      if (m.matched && (child.type !== 'dir' || !excludes.mayReinclude(inSource))) continue;
+      info = m.info;
+    }
+    collect(ctx, childRel, inSource, excludes, info, out);
+  }
+}
+
+/** Digest of one path and, for a directory, of its collected children; fills `files`. */
+function treeDigest(ctx: BuildContext, rel: string, read: Map<string, Entry>, opts: DropOptions, files: Record<string, string>): string {
+  const entry = read.get(rel)!;
+  const parts = ctx.partsSync(entry);
+  files[rel] = shortForm(parts, opts);
+  const header = hashStringSync(headerString(parts, opts));
+  if (entry.type !== 'dir') return header;
+  const h = createHash('sha256').update(header);
+  for (const name of entry.children ?? []) {
+    const childRel = rel === '.' ? name : `${rel}/${name}`;
+    if (read.has(childRel)) h.update(`\n${name}\0${treeDigest(ctx, childRel, read, opts, files)}`);
+  }
+  return h.digest('hex');
+}
+
+/**
+ * `<content>:<meta>` for explanations: the content part is the file's content hash (the link target's for a
+ * symlink), the meta part spells mode, owner and an xattr hash, with dropped fields shown as `-`.
+ */
+function shortForm(p: FingerprintParts, opts: DropOptions): string {
+  const content = p.type === 'file' ? p.content.slice(0, 16)
+    : p.type === 'symlink' ? `l${hashStringSync(p.link).slice(0, 15)}` : `${p.type}${p.rdev}`;
+  const mode = opts.dropMode === true ? '-' : p.mode.toString(8);
+  const owner = opts.dropOwner === true ? '-' : `${p.uid}.${p.gid}`;
+  return `${content}:${mode}.${owner}${p.xattrs !== '' ? `.x${p.xattrs.slice(0, 8)}` : ''}`;
 }
 
 function isString(s: string | undefined): s is string {
@@ -110,39 +161,3 @@ function expandWildcard(ctx: BuildContext, rel: string): string[] {
   return [...new Set(dirs)].sort();
 }
 
-/** Digest of one path and, for a directory, everything below it; fills `files`. */
-async function treeDigest(
-  ctx: BuildContext, rel: string, relInSource: string, excludes: PatternMatcher | undefined,
-  parentInfo: MatchInfo | undefined, opts: DropOptions, files: Record<string, string>,
-): Promise<string> {
-  const entry = ctx.entries.get(rel) as Entry;
-  const parts = await ctx.parts(entry);
-  files[rel] = await shortHashes(parts, opts);
-  const header = await hashString(headerString(parts, opts));
-  if (entry.type !== 'dir') return header;
-  const children = await Promise.all((entry.children ?? []).map(async (name) => {
-    const childRel = rel === '.' ? name : `${rel}/${name}`;
-    const inSource = relInSource === '' ? name : `${relInSource}/${name}`;
-    let info: MatchInfo | undefined;
-    if (excludes !== undefined) {
-      const m = excludes.matches(inSource, parentInfo ?? []);
-      const child = ctx.entries.get(childRel)!;
-      if (m.matched && (child.type !== 'dir' || !excludes.mayReinclude(inSource))) return undefined;
-      info = m.info;
-    }
-    return `${name}\0${await treeDigest(ctx, childRel, inSource, excludes, info, opts, files)}`;
-  }));
-  const h = createHash('sha256').update(header);
-  for (const c of children) if (c !== undefined) h.update('\n' + c);
-  return h.digest('hex');
-}
-
-async function shortHashes(p: FingerprintParts, opts: DropOptions): Promise<string> {
-  const content = await hashString([p.type, p.size, p.rdev, p.link, p.content].join('\0'));
-  const meta = await hashString([
-    opts.dropMode === true ? '-' : p.mode.toString(8),
-    opts.dropOwner === true ? '-' : `${p.uid}:${p.gid}`,
-    p.xattrs,
-  ].join('\0'));
-  return `${content.slice(0, 16)}:${meta.slice(0, 8)}`;
-}

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { Entry } from './entry.js';
-import { hashFile, hashString } from './hash.js';
+import { SMALL_FILE, hashFile, hashSmallFileSync, hashStringSync, hasher } from './hash.js';
 import { loadIgnoreFile, type IgnoreFile } from './ignore-file.js';
 import { PatternMatcher } from './pattern-matcher.js';
 import { StatIndex, type IndexRecord } from './stat-index.js';
@@ -56,9 +56,7 @@ export interface HashStats {
 export class BuildContext {
   /** Counters since open. */
   readonly stats: HashStats = { hashed: 0, reused: 0 };
-  private readonly records = new Map<string, Promise<FingerprintParts>>();
-  private active = 0;
-  private readonly waiting: Array<() => void> = [];
+  private readonly records = new Map<string, FingerprintParts>();
 
   private constructor(
     /** The context directory, resolved. */
@@ -76,6 +74,7 @@ export class BuildContext {
 
   /** Walk `dir` (stat only) and load its stat index. */
   static async open(dir: string, opts: OpenOptions = {}): Promise<BuildContext> {
+    await hasher();
     const real = await realpath(dir);
     const id = createHash('sha256').update(real).digest('hex').slice(0, 32);
     const ignore: IgnoreFile = opts.ignorePatterns !== undefined
@@ -87,24 +86,66 @@ export class BuildContext {
       ? undefined
       : await StatIndex.load(path.join(opts.stateRoot, 'contexts', id, 'index'), opts.racyWindowNs);
     index?.retain((p) => entries.has(p));
-    return new BuildContext(real, id, ignore, entries, index, opts.readXattrs, opts.concurrency ?? 16);
+    return new BuildContext(real, id, ignore, entries, index, opts.readXattrs, opts.concurrency ?? 4);
+  }
+
+  /**
+   * Make sure the fingerprints of `entries` are known: from the stat index when all five stat fields match,
+   * else by reading. Small files are read synchronously in batches (the thread pool costs more than the read),
+   * large ones streamed a few at a time.
+   */
+  async ensure(entries: Iterable<Entry>): Promise<void> {
+    const large: Entry[] = [];
+    let sinceYield = 0;
+    for (const entry of entries) {
+      if (this.records.has(entry.path)) continue;
+      const rec = this.index?.lookup(entry);
+      if (rec !== undefined) {
+        if (entry.type === 'file') this.stats.reused++;
+        this.records.set(entry.path, partsOf(entry, rec));
+        continue;
+      }
+      if (entry.type === 'file' && Number(entry.size) > SMALL_FILE) {
+        large.push(entry);
+        continue;
+      }
+      const hashedAt = nowNs();
+      const content = entry.type === 'file' ? hashSmallFileSync(path.join(this.dir, entry.path)) : '';
+      await this.store(entry, content, hashedAt);
+      if (++sinceYield >= 512) {
+        sinceYield = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    }
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < large.length) {
+        const entry = large[next++]!;
+        const hashedAt = nowNs();
+        await this.store(entry, await hashFile(path.join(this.dir, entry.path), Number(entry.size)), hashedAt);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, large.length) }, worker));
+  }
+
+  /** Fingerprint parts of an entry whose hashes `ensure` established. */
+  partsSync(entry: Entry): FingerprintParts {
+    const p = this.records.get(entry.path);
+    if (p === undefined) throw new Error(`internal: ${entry.path} was not hashed`);
+    return p;
   }
 
   /** Fingerprint parts of one entry, from the index when its stat is unchanged, else by reading it. */
-  parts(entry: Entry): Promise<FingerprintParts> {
-    let p = this.records.get(entry.path);
-    if (p === undefined) {
-      p = this.compute(entry);
-      this.records.set(entry.path, p);
-    }
-    return p;
+  async parts(entry: Entry): Promise<FingerprintParts> {
+    await this.ensure([entry]);
+    return this.partsSync(entry);
   }
 
   /** 32 hex characters: the fingerprint of one entry (type, mode, owner, size, link, xattrs, content). */
   async fingerprint(rel: string): Promise<string> {
     const entry = this.entries.get(rel);
     if (entry === undefined) throw new Error(`${rel}: not in the build context`);
-    return hashString(headerString(await this.parts(entry), {}));
+    return hashStringSync(headerString(await this.parts(entry), {}));
   }
 
   /** Persist the stat index (temp → fsync → rename). */
@@ -112,36 +153,11 @@ export class BuildContext {
     await this.index?.save();
   }
 
-  private async compute(entry: Entry): Promise<FingerprintParts> {
-    const abs = path.join(this.dir, entry.path);
-    const link = entry.link ?? '';
-    let rec: IndexRecord | undefined = this.index?.lookup(entry);
-    if (rec !== undefined) {
-      if (entry.type === 'file') this.stats.reused++;
-    } else {
-      await this.slot();
-      try {
-        const hashedAt = BigInt(Date.now()) * 1_000_000n;
-        const content = entry.type === 'file' ? await hashFile(abs, Number(entry.size)) : '';
-        rec = { content, xattrs: await this.xattrHash(abs) };
-        if (entry.type === 'file') this.stats.hashed++;
-        this.index?.set(entry, rec, hashedAt);
-      } finally {
-        this.release();
-      }
-    }
-    return {
-      type: entry.type,
-      mode: entry.mode,
-      uid: entry.uid,
-      gid: entry.gid,
-      // A directory's size is a property of the host filesystem, not of what COPY produces.
-      size: entry.type === 'dir' ? '' : String(entry.size),
-      rdev: entry.type === 'char' || entry.type === 'block' ? String(entry.rdev) : '',
-      link,
-      xattrs: rec.xattrs,
-      content: rec.content,
-    };
+  private async store(entry: Entry, content: string, hashedAt: bigint): Promise<void> {
+    const rec: IndexRecord = { content, xattrs: await this.xattrHash(path.join(this.dir, entry.path)) };
+    if (entry.type === 'file') this.stats.hashed++;
+    this.index?.set(entry, rec, hashedAt);
+    this.records.set(entry.path, partsOf(entry, rec));
   }
 
   private async xattrHash(abs: string): Promise<string> {
@@ -149,22 +165,27 @@ export class BuildContext {
     const list = (await this.readXattrs(abs)).filter(([name]) => !HOST_XATTRS.test(name));
     if (list.length === 0) return '';
     const sorted = [...list].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return hashString(sorted.map(([n, v]) => `${n}=${Buffer.from(v).toString('base64')}`).join('\n'));
+    return hashStringSync(sorted.map(([n, v]) => `${n}=${Buffer.from(v).toString('base64')}`).join('\n'));
   }
+}
 
-  private async slot(): Promise<void> {
-    if (this.active < this.concurrency) {
-      this.active++;
-      return;
-    }
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
-  }
+function nowNs(): bigint {
+  return BigInt(Date.now()) * 1_000_000n;
+}
 
-  private release(): void {
-    const next = this.waiting.shift();
-    if (next !== undefined) next();
-    else this.active--;
-  }
+function partsOf(entry: Entry, rec: IndexRecord): FingerprintParts {
+  return {
+    type: entry.type,
+    mode: entry.mode,
+    uid: entry.uid,
+    gid: entry.gid,
+    // A directory's size is a property of the host filesystem, not of what COPY produces.
+    size: entry.type === 'dir' ? '' : String(entry.size),
+    rdev: entry.type === 'char' || entry.type === 'block' ? String(entry.rdev) : '',
+    link: entry.link ?? '',
+    xattrs: rec.xattrs,
+    content: rec.content,
+  };
 }
 
 /** Which source metadata a COPY ignores because it overrides it. */

@@ -1,4 +1,5 @@
-import { open } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import xxhash from 'xxhash-wasm';
 
 /**
@@ -8,14 +9,19 @@ import xxhash from 'xxhash-wasm';
 
 const SEED_A = 0x5354524154413031n; // "STRATA01"
 const SEED_B = 0x9e3779b97f4a7c15n;
-const SMALL = 1 << 20;
+/** Up to this size a file is read whole (one-shot hashing); above it is streamed. */
+export const SMALL_FILE = 256 << 10;
 const CHUNK = 1 << 20;
 
-let api: ReturnType<typeof xxhash> | undefined;
+/** The loaded xxhash-wasm API. */
+export type XxHash = Awaited<ReturnType<typeof xxhash>>;
+
+let api: Promise<XxHash> | undefined;
+let loaded: XxHash | undefined;
 
 /** The loaded xxhash-wasm module (instantiated once per process). */
-export function hasher(): ReturnType<typeof xxhash> {
-  api ??= xxhash();
+export async function hasher(): Promise<XxHash> {
+  api ??= xxhash().then((h) => (loaded = h));
   return api;
 }
 
@@ -23,40 +29,53 @@ function hex64(n: bigint): string {
   return n.toString(16).padStart(16, '0');
 }
 
+/** 32 hex characters of bytes, synchronously; the module must have been loaded with `hasher()`. */
+export function hashBytesSync(data: Uint8Array): string {
+  if (loaded === undefined) throw new Error('internal: xxhash not loaded');
+  if (data.length > CHUNK) {
+    // One-shot hashing of large inputs grows wasm memory; streaming is much faster.
+    const a = loaded.create64(SEED_A);
+    const b = loaded.create64(SEED_B);
+    for (let o = 0; o < data.length; o += CHUNK) {
+      const view = data.subarray(o, o + CHUNK);
+      a.update(view);
+      b.update(view);
+    }
+    return hex64(a.digest()) + hex64(b.digest());
+  }
+  return hex64(loaded.h64Raw(data, SEED_A)) + hex64(loaded.h64Raw(data, SEED_B));
+}
+
 /** 32 hex characters: the two-seed hash of a byte string. */
 export async function hashBytes(data: Uint8Array): Promise<string> {
-  const h = await hasher();
-  return hex64(h.h64Raw(data, SEED_A)) + hex64(h.h64Raw(data, SEED_B));
+  await hasher();
+  return hashBytesSync(data);
+}
+
+/** 32 hex characters of a UTF-8 string, synchronously (module loaded). */
+export function hashStringSync(s: string): string {
+  return hashBytesSync(Buffer.from(s, 'utf8'));
 }
 
 /** 32 hex characters: the two-seed hash of a UTF-8 string. */
 export async function hashString(s: string): Promise<string> {
-  return hashBytes(Buffer.from(s, 'utf8'));
+  await hasher();
+  return hashStringSync(s);
+}
+
+/** Hash a small file synchronously: no thread-pool round trips, which dominate for many tiny files. */
+export function hashSmallFileSync(file: string): string {
+  return hashBytesSync(readFileSync(file));
 }
 
 /** 32 hex characters: the two-seed hash of a file's content, streamed in 1 MiB chunks when large. */
 export async function hashFile(file: string, sizeHint: number): Promise<string> {
+  await hasher();
+  if (sizeHint <= SMALL_FILE) return hashBytesSync(await readFile(file));
   const fh = await open(file, 'r');
   try {
-    if (sizeHint <= SMALL) {
-      const data = await fh.readFile();
-      if (data.length <= SMALL) return await hashBytes(data);
-      return await streamHash(data, fh);
-    }
-    return await streamHash(undefined, fh);
-  } finally {
-    await fh.close();
-  }
-}
-
-async function streamHash(first: Uint8Array | undefined, fh: Awaited<ReturnType<typeof open>>): Promise<string> {
-  const h = await hasher();
-  const a = h.create64(SEED_A);
-  const b = h.create64(SEED_B);
-  if (first !== undefined) {
-    a.update(first);
-    b.update(first);
-  } else {
+    const a = loaded!.create64(SEED_A);
+    const b = loaded!.create64(SEED_B);
     const buf = Buffer.allocUnsafe(CHUNK);
     for (;;) {
       const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
@@ -65,6 +84,8 @@ async function streamHash(first: Uint8Array | undefined, fh: Awaited<ReturnType<
       a.update(view);
       b.update(view);
     }
+    return hex64(a.digest()) + hex64(b.digest());
+  } finally {
+    await fh.close();
   }
-  return hex64(a.digest()) + hex64(b.digest());
 }
