@@ -47,6 +47,14 @@ static long long keyed(const char *text, const char *key) {
   return 0;
 }
 
+/* Whether the space-separated list holds `word`. */
+static int has_word(const char *list, const char *word) {
+  size_t n = strlen(word);
+  for (const char *p = list; (p = strstr(p, word)); p += n)
+    if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\n' || p[n] == '\0')) return 1;
+  return 0;
+}
+
 /* The launcher's own cgroup path for a v1 controller ("" for v2's "0::" line). */
 static int own_path(const char *controller, char *out, size_t len) {
   FILE *f = fopen("/proc/self/cgroup", "re");
@@ -103,10 +111,22 @@ int cg_create(struct cgroup *cg, const struct spec *s, char *err, size_t errlen)
     char own[PATH_MAX], parent[PATH_MAX + 32];
     if (own_path("", own, sizeof own) != 0) FAIL("cannot find the launcher's cgroup");
     snprintf(parent, sizeof parent, "/sys/fs/cgroup%s", strcmp(own, "/") ? own : "");
-    if (s->mem_bytes || s->pids_max || s->cpu_milli) {
-      const char *want = s->cpu_milli ? "+memory +pids +cpu" : "+memory +pids";
-      if (write_file(parent, "cgroup.subtree_control", want) != 0)
-        FAIL("cannot enable cgroup controllers in %s: %s", parent, strerror(errno));
+    const char *need[3];
+    size_t nneed = 0;
+    if (s->mem_bytes) need[nneed++] = "memory";
+    if (s->pids_max) need[nneed++] = "pids";
+    if (s->cpu_milli) need[nneed++] = "cpu";
+    char avail[1024] = "", enabled[1024] = "";
+    if (nneed && read_file(parent, "cgroup.controllers", avail, sizeof avail) < 0) FAIL("cannot read %s/cgroup.controllers: %s", parent, strerror(errno));
+    if (nneed) read_file(parent, "cgroup.subtree_control", enabled, sizeof enabled);
+    for (size_t i = 0; i < nneed; i++) {
+      if (!has_word(avail, need[i])) FAIL("cgroup v2 controller %s is not available in %s", need[i], parent);
+      if (has_word(enabled, need[i])) continue;
+      char plus[32];
+      snprintf(plus, sizeof plus, "+%s", need[i]);
+      /* EBUSY: the parent holds processes itself (cgroup v2's no-internal-processes rule). */
+      if (write_file(parent, "cgroup.subtree_control", plus) != 0)
+        FAIL("cannot enable the %s controller in %s: %s", need[i], parent, strerror(errno));
     }
     if (add_dir(cg, "/sys/fs/cgroup", "unified", s->cgroup) != 0) FAIL("cannot create cgroup %s: %s", s->cgroup, strerror(errno));
     const char *d = cg->dirs[0];
