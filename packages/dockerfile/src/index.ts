@@ -20,3 +20,5 @@ export type { LintOptions } from './lint/lint.js';
 export { RULES, ruleUrl } from './lint/rules.js';
 export type { Diagnostic, RuleName } from './lint/rules.js';
 export { expandableWords } from './lint/words.js';
+export { StageScope } from './scope.js';
+export type { ScopeOptions } from './scope.js';
