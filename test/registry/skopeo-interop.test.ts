@@ -68,5 +68,13 @@ describe('registry: skopeo interop (real docker-registry)', () => {
     assert.equal(d.manifest.mediaType, MediaType.dockerManifest);
     const dm = JSON.parse((await fresh.readBuffer(d.manifest.digest)).toString()) as { config: Descriptor; layers: Descriptor[] };
     for (const b of [dm.config, ...dm.layers]) assert.ok(await fresh.has(b.digest), b.digest);
+
+    // Pushed back by strata, the Docker manifest keeps its media type and digest.
+    const back = await push(new StoreImage(fresh, d.manifest), `${reg.host}/strata/docker:back`, { ...opts, mountFrom: ['umoci/docker'] });
+    assert.equal(back.digest, d.manifest.digest);
+    assert.equal(back.mediaType, MediaType.dockerManifest);
+    const raw = JSON.parse(skopeo('inspect', ...sk, '--raw', `docker://${reg.host}/strata/docker:back`)) as { mediaType: string };
+    assert.equal(raw.mediaType, MediaType.dockerManifest);
+    assert.equal(JSON.parse(skopeo('inspect', ...sk, `docker://${reg.host}/strata/docker:back`)).Digest, d.manifest.digest);
   });
 });
