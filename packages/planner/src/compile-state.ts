@@ -23,8 +23,13 @@ export interface StageState {
   config: ContainerConfig;
   /** Op holding the current root filesystem. */
   head: string | null;
-  /** Instructions compiled so far (triggers included), for slot ids. */
+  /**
+   * Filesystem ops compiled so far (triggers included), for slot ids. Metadata instructions do not count, so
+   * adding a LABEL does not move the slots of the steps after it.
+   */
   ordinal: number;
+  /** Metadata instructions compiled so far. */
+  metaOrdinal: number;
   /** CMD was set by this stage (ENTRYPOINT then keeps it). */
   cmdSet: boolean;
   platform: string;

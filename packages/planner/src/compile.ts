@@ -124,7 +124,7 @@ async function compileStage(
   const scope = new Scope(cx.stages.escape, cx.filename);
   scope.loadEnv(config.config.Env);
   const st: StageState = {
-    stage, plan, scope, config: config.config, head, ordinal: 0, cmdSet: false, platform, lineOverride: line,
+    stage, plan, scope, config: config.config, head, ordinal: 0, metaOrdinal: 0, cmdSet: false, platform, lineOverride: line,
   };
   // Triggers of the base run first, right after FROM, and are consumed: the new image has only its own.
   const triggers = config.config.OnBuild ?? [];

@@ -118,10 +118,10 @@ export function dispatchMeta(cx: CompilerContext, st: StageState, ins: MetaInstr
       break;
   }
   const used = st.scope.takeUsed();
-  st.ordinal++;
+  st.metaOrdinal++;
   const id = cx.addOp({
     kind: 'config', stage: st.stage.index, stageName: st.stage.name, line, text: ins.original,
-    slot: `${st.stage.name ?? st.stage.index}/${st.ordinal}`, parent: st.head, deps: [], args: used.args, env: used.env, change,
+    slot: `${st.stage.name ?? st.stage.index}/meta${st.metaOrdinal}`, parent: st.head, deps: [], args: used.args, env: used.env, change,
   });
   st.plan.steps.push({ op: id, history: historyEntry(createdBy, false) });
 }

@@ -9,14 +9,15 @@ import { commandArgv, lineOf } from './step-util.js';
 /** The PATH BuildKit gives a process when the image sets none. */
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-function common(st: StageState, line: number, text: string) {
-  st.ordinal++;
+function common(st: StageState, line: number, text: string, meta = false) {
+  if (meta) st.metaOrdinal++;
+  else st.ordinal++;
   return {
     stage: st.stage.index,
     stageName: st.stage.name,
     line,
     text,
-    slot: `${st.stage.name ?? st.stage.index}/${st.ordinal}`,
+    slot: meta ? `${st.stage.name ?? st.stage.index}/meta${st.metaOrdinal}` : `${st.stage.name ?? st.stage.index}/${st.ordinal}`,
     parent: st.head,
   };
 }
@@ -124,7 +125,7 @@ export function dispatchWorkdir(cx: CompilerContext, st: StageState, ins: Workdi
   st.config.WorkingDir = wd;
   if (wd === '/') {
     const id = cx.addOp({
-      kind: 'config', ...common(st, line, ins.original), deps: [], args: used.args, env: used.env, change: { WorkingDir: wd },
+      kind: 'config', ...common(st, line, ins.original, true), deps: [], args: used.args, env: used.env, change: { WorkingDir: wd },
     });
     st.plan.steps.push({ op: id, history: historyEntry(`WORKDIR ${wd}`, false) });
     return;

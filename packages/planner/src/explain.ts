@@ -44,10 +44,14 @@ function diffOp(op: Op, now: Record<string, unknown>, before: Record<string, unk
     const b = canonicalJson(now[f]);
     if (a === b) continue;
     if (op.kind === 'source' && f === 'digest') out.push(`image ${String(before[f]).slice(0, 19)}… → ${String(now[f]).slice(0, 19)}…`);
-    else if (f === 'argv') out.push('command changed');
+    else if (f === 'argv') out.push(`command ${show(lastWord(before[f]))} → ${show(lastWord(now[f]))}`);
     else out.push(`${f} changed: ${show(a)} → ${show(b)}`);
   }
   return out;
+}
+
+function lastWord(v: unknown): string {
+  return Array.isArray(v) ? String(v.at(-1) ?? '') : String(v);
 }
 
 /** Every difference between the current pre-image and an earlier one, most specific first. */
@@ -62,7 +66,9 @@ export function differences(op: Op, now: PreImage, before: PreImage): string[] {
     const cur = now.sources[role];
     out.push(...(cur === undefined ? [`${role} no longer read`] : diffFiles(cur, before.sources[role])));
   }
-  if (canonicalJson(now.deps) !== canonicalJson(before.deps)) out.push('a --from source changed');
+  if (canonicalJson(now.deps) !== canonicalJson(before.deps)) {
+    out.push(op.kind === 'exec' ? 'a mounted stage or image changed' : 'the --from stage or image changed');
+  }
   return out;
 }
 

@@ -18,7 +18,8 @@ export interface OpBase {
   /** The instruction as shown in progress output, e.g. `RUN make build`. */
   text: string;
   /**
-   * Stable position of the op between builds (`<stage name or index>/<ordinal>`), under which the cache keeps
+   * Stable position of the op between builds (`<stage name or index>/<n>`, n counting filesystem ops only;
+   * `/meta<n>` for metadata ops), under which the cache keeps
    * pre-images so a miss can be compared with the nearest earlier build of the same step.
    */
   slot: string;

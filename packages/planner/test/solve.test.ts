@@ -95,6 +95,15 @@ describe('planner solve', () => {
     ]);
   });
 
+  it('explains a changed command and a COPY --from whose stage changed', async () => {
+    const df = (v: string) => `FROM alpine AS b\nRUN build ${v}\nFROM alpine\nLABEL x=1\nRUN setup\nCOPY --from=b /o /o\n`;
+    const cache = new MemoryCacheIndex<string>();
+    await solve(await plan(df('v1'), images), new FakeRunner(), cache, () => {});
+    const { events, sink } = collector();
+    await solve(await plan(df('v2').replace('LABEL x=1\n', 'LABEL x=1\nLABEL y=2\n'), images), new FakeRunner(), cache, sink);
+    assert.deepEqual(reasons(events).sort(), ['COPY line 7: the --from stage or image changed', 'RUN line 2: command build v1 → build v2']);
+  });
+
   it('ignores the cache with --no-cache and for --no-cache-filter stages only', async () => {
     const g = await plan(THREE, images);
     const cache = new MemoryCacheIndex<string>();
