@@ -44,6 +44,7 @@ export const command: Command = {
     if (p.positionals.length > 0) throw new UsageError(`unexpected argument ${p.positionals[0]}`);
     const { name, text } = readDockerfile(str(p, 'file'));
     const tree = dockerfile.parse(text, { filename: name });
+    dockerfile.toStages(tree); // validates flags, arguments and stages: an invalid file is an error here too
     if (flag(p, 'json')) {
       ctx.out(JSON.stringify(tree, null, 2) + '\n');
       return 0;
