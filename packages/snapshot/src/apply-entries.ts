@@ -43,7 +43,11 @@ function ensureParents(dir: string, rel: string): void {
   }
 }
 
-/** Applies a change set to `dir`. Entries must come parents first (as differs and tar readers give them). */
+/**
+ * Applies a change set from our own trees to `dir` (materializing a chain, storing the copy driver's diff).
+ * Untrusted layers go through @strata/oci's extractor instead (apply-layer.ts); this one exists because it
+ * can reflink file content from `sourcePath`, which a stream-based extractor cannot. Entries come sorted.
+ */
 export async function applyEntries(
   entries: AsyncIterable<ApplyEntry> | Iterable<ApplyEntry>, dir: string, format: ApplyFormat,
 ): Promise<void> {

@@ -30,3 +30,9 @@ export async function mountAt(target: string): Promise<MountInfo | undefined> {
   for (let i = all.length - 1; i >= 0; i--) if (all[i]!.mountPoint === abs) return all[i];
   return undefined;
 }
+
+/** How many mounts are stacked at `target` (a new mount on top raises it by one). */
+export async function mountCountAt(target: string): Promise<number> {
+  const abs = path.resolve(target);
+  return (await readMounts()).filter((m) => m.mountPoint === abs).length;
+}

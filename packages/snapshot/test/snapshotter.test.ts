@@ -77,6 +77,22 @@ describe('snapshotter lifecycle', function () {
     assert.equal(fs.readFileSync(path.join(root, 'layers', base.id, 'diff', 'a'), 'utf8'), 'lower');
   });
 
+  it('mounts an active snapshot again after release (the volatile work dir is reset)', async function () {
+    await layer('base', undefined, { a: 'lower' });
+    const m = await snap.prepare('step', 'base');
+    const dir = fs.mkdtempSync(path.join(work, 'm-'));
+    let release = await m.mount(dir);
+    fs.writeFileSync(path.join(dir, 'first'), '1');
+    await release();
+    release = await (await snap.mounts('step')).mount(dir);
+    assert.equal(fs.readFileSync(path.join(dir, 'first'), 'utf8'), '1');
+    fs.writeFileSync(path.join(dir, 'second'), '2');
+    await release();
+    const got: string[] = [];
+    for await (const e of snap.changes('step')) got.push(`${e.type} ${e.path}`);
+    assert.deepEqual(got, ['file first', 'file second']);
+  });
+
   it('views are read-only and show the parent', async function () {
     await layer('base', undefined, { a: 'one' });
     const v = await snap.view('v', 'base');

@@ -2,7 +2,7 @@ import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { sys } from '../sys.js';
 import { SnapshotError } from '../errors.js';
-import { mountAt } from '../mountinfo.js';
+import { mountAt, mountCountAt } from '../mountinfo.js';
 import { once, type UnionDriver, type UpperSpec } from './union-driver.js';
 import type { Release } from '../types.js';
 
@@ -20,6 +20,7 @@ export class UnionfsDriver implements UnionDriver {
   constructor(readonly binary: string) {}
 
   async mountUnion(target: string, lowers: string[], upper?: UpperSpec): Promise<Release> {
+    const before = await mountCountAt(target);
     const opts = [`lowerdir=${lowers.join(':')}`];
     if (upper) opts.push(`upperdir=${upper.upper}`, `workdir=${upper.work}`);
     const child = spawn(this.binary, ['-f', '-o', opts.join(','), target], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -34,7 +35,7 @@ export class UnionfsDriver implements UnionDriver {
     const start = Date.now();
     for (;;) {
       const m = await mountAt(target);
-      if (m && m.fsType.startsWith('fuse')) break;
+      if (m && m.fsType.startsWith('fuse') && (await mountCountAt(target)) > before) break;
       if (dead) throw new SnapshotError(`${this.binary} exited before mounting ${target}: ${firstLine(stderr)}`);
       if (Date.now() - start > MOUNT_TIMEOUT_MS) {
         child.kill('SIGTERM');
