@@ -94,11 +94,15 @@ int main(int argc, char **argv) {
   if (fuse_set_signal_handlers(u->se) != 0) { unmount_it(u); return 1; }
   sys_report_ready(ready);
   if (!u->opt.foreground) sys_detach_stdio();
-  struct fuse_loop_config *cfg = fuse_loop_cfg_create();
-  fuse_loop_cfg_set_max_threads(cfg, 16);
-  fuse_loop_cfg_set_idle_threads(cfg, 4);
-  r = fuse_session_loop_mt(u->se, cfg);
-  fuse_loop_cfg_destroy(cfg);
+  if (!u->opt.threaded) {
+    r = fuse_session_loop(u->se);
+  } else {
+    struct fuse_loop_config *cfg = fuse_loop_cfg_create();
+    fuse_loop_cfg_set_max_threads(cfg, 16);
+    fuse_loop_cfg_set_idle_threads(cfg, 4);
+    r = fuse_session_loop_mt(u->se, cfg);
+    fuse_loop_cfg_destroy(cfg);
+  }
   fuse_remove_signal_handlers(u->se);
   unmount_it(u);
   fuse_session_destroy(u->se);

@@ -23,6 +23,7 @@ void ufs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
   struct node *n = node_of(ino);
   int r = 0;
   if (wants_write(fi->flags)) r = u->has_upper ? ufs_copy_up(u, n, (fi->flags & O_TRUNC) != 0) : -EROFS;
+  if (r == 0 && wants_write(fi->flags)) ufs_kill_privs(u, req, n);
   char path[PATH_MAX];
   int dirfd = -1;
   bool viafd;
@@ -100,12 +101,6 @@ void ufs_op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in, of
   ssize_t n = fuse_buf_copy(&out, in, 0);
   if (n < 0) fuse_reply_err(req, (int)-n);
   else fuse_reply_write(req, (size_t)n);
-}
-
-void ufs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
-  (void)ino;
-  (void)fi;
-  fuse_reply_err(req, 0); /* data is in the real file already; nothing buffered here */
 }
 
 void ufs_op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi) {

@@ -19,7 +19,7 @@ void ufs_usage(const char *prog) {
 static const char *const harmless[] = {
   "rw", "suid", "nosuid", "dev", "nodev", "exec", "noexec", "atime", "noatime", "relatime", "strictatime",
   "nodiratime", "diratime", "sync", "async", "dirsync", "auto", "noauto", "user", "nouser", "defaults",
-  "allow_other", "allow_root", "default_permissions", "fast_ino", "threaded", "writeback", "noacl", "acl",
+  "allow_other", "allow_root", "default_permissions", "fast_ino", "writeback", "noacl", "acl",
   "xattr_permissions", "fsync", "nofsync", "volatile", "static_nlink", "noxattrs", "redirect_dir",
   "index", "metacopy", "userxattr", "xino", "debug", "max_idle_threads", "clone_fd", "fsname", "subtype",
   "context", "fscontext", "defcontext", "rootcontext", "squash_to_root", "nfs_export", "uuid", "lazytime",
@@ -63,6 +63,8 @@ static int parse_one(struct ufs_options *o, char *opt) {
     char *end;
     o->timeout = strtod(value, &end);
     if (*end || o->timeout < 0) { fprintf(stderr, "strata-unionfs: bad timeout=%s\n", value); return -EINVAL; }
+  } else if (strcmp(opt, "threaded") == 0) {
+    o->threaded = !value || strcmp(value, "0") != 0;
   } else if (strcmp(opt, "ro") == 0) {
     o->readonly = true;
   } else if (strcmp(opt, "nopassthrough") == 0) {
@@ -96,7 +98,7 @@ int ufs_parse_args(int argc, char **argv, struct ufs_options *o) {
     const char *a = argv[i];
     if (strcmp(a, "-f") == 0) o->foreground = true;
     else if (strcmp(a, "-d") == 0 || strcmp(a, "--debug") == 0) o->debug = o->foreground = true;
-    else if (strcmp(a, "-s") == 0) continue; /* single-threaded request: accepted, we stay multithreaded */
+    else if (strcmp(a, "-s") == 0) o->threaded = false;
     else if (strcmp(a, "-o") == 0) {
       if (++i >= argc) { fprintf(stderr, "strata-unionfs: -o needs a value\n"); return -EINVAL; }
       if (parse_list(o, argv[i]) < 0) return -EINVAL;

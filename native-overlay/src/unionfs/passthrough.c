@@ -14,6 +14,7 @@
 
 #define OP_INIT 26
 #define INIT_EXT (1u << 30)
+#define INIT_KILLPRIV_V2 (1u << 28)
 #define FLAGS2_PASSTHROUGH (1u << 5) /* FUSE_PASSTHROUGH is bit 37 of the 64-bit init flags */
 #define OPEN_PASSTHROUGH (1u << 7)
 #define INIT_OUT_FLAGS2 32
@@ -35,6 +36,7 @@ struct open_out {
 
 static uint64_t init_unique;
 static bool kernel_offers;
+static bool kernel_offers_killpriv;
 
 static ssize_t io_read(int fd, void *buf, size_t len, void *userdata) {
   (void)userdata;
@@ -46,6 +48,7 @@ static ssize_t io_read(int fd, void *buf, size_t len, void *userdata) {
       const uint32_t *in = (const uint32_t *)(h + 1); /* major, minor, max_readahead, flags, flags2 */
       init_unique = h->unique;
       kernel_offers = (in[3] & INIT_EXT) && (in[4] & FLAGS2_PASSTHROUGH);
+      kernel_offers_killpriv = in[3] & INIT_KILLPRIV_V2;
     }
   }
   return n;
@@ -57,6 +60,12 @@ static ssize_t io_writev(int fd, struct iovec *iov, int count, void *userdata) {
     struct fuse_out_header *h = iov[0].iov_base;
     if (h->unique == init_unique && h->error == 0 && iov[1].iov_len >= INIT_OUT_STACK_DEPTH + 4) {
       init_unique = 0;
+      if (kernel_offers_killpriv) {
+        /* libfuse 3.14 cannot ask for this; with it the kernel stops asking for security.capability before
+         * every write (SB_NOSEC), and privs.c drops set-id bits itself */
+        ((struct fuse_init_out *)iov[1].iov_base)->flags |= INIT_KILLPRIV_V2;
+        g_ufs.killpriv = true;
+      }
       if (kernel_offers && !g_ufs.opt.no_passthrough && g_ufs.devfd >= 0) {
         char *out = iov[1].iov_base;
         struct fuse_init_out *io = (struct fuse_init_out *)out;

@@ -33,7 +33,7 @@ const struct fuse_lowlevel_ops ufs_ops = {
   .open = ufs_op_open,
   .read = ufs_op_read,
   .write_buf = ufs_op_write_buf,
-  .flush = ufs_op_flush,
+  /* no .flush: its ENOSYS makes the kernel stop sending FLUSH on every close (nothing is buffered here) */
   .release = ufs_op_release,
   .fsync = ufs_op_fsync,
   .opendir = ufs_op_opendir,

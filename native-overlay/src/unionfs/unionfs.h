@@ -53,6 +53,7 @@ struct ufs_options {
   bool readonly;
   double timeout;
   bool no_passthrough;
+  bool threaded;     /* -o threaded=1: a worker pool; default one thread (fewer wake-ups per request) */
 };
 
 struct ufs {
@@ -66,6 +67,7 @@ struct ufs {
   const char *opaque_xattr; /* trusted.overlay.opaque or user.overlay.opaque */
   int devfd;                /* /dev/fuse */
   bool passthrough;         /* negotiated FUSE passthrough */
+  bool killpriv;            /* negotiated FUSE_HANDLE_KILLPRIV_V2: we drop set-id bits, not the kernel */
   pthread_mutex_t lock;
   struct node *root;
   struct node **table;
@@ -150,6 +152,10 @@ void ufs_backing_close(struct ufs *u, int id);
 int ufs_reply_open(fuse_req_t req, struct fuse_file_info *fi, int backing_id);
 int ufs_reply_create(fuse_req_t req, const struct fuse_entry_param *e, struct fuse_file_info *fi, int backing_id);
 
+/* privs.c */
+/* Drops set-id bits and file capabilities before an unprivileged caller modifies n's data. */
+void ufs_kill_privs(struct ufs *u, fuse_req_t req, struct node *n);
+
 /* ops_*.c */
 extern const struct fuse_lowlevel_ops ufs_ops;
 void ufs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);
@@ -171,7 +177,6 @@ void ufs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void ufs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, struct fuse_file_info *fi);
 void ufs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi);
 void ufs_op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *buf, off_t off, struct fuse_file_info *fi);
-void ufs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void ufs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void ufs_op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi);
 void ufs_op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t len, struct fuse_file_info *fi);
