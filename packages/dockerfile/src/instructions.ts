@@ -169,8 +169,12 @@ function copyLike(node: InstructionNode, K: 'COPY' | 'ADD', args: string[], flag
     if (from === '') flagFail('from', 'COPY --from requires a stage name, index or image');
     return { ...common, kind: 'COPY', from: from === null ? null : { kind: 'image', ref: from }, parents: flags.bool('parents') ?? false };
   }
+  const checksum = flags.string('checksum');
+  if (checksum !== null && !checksum.includes('$') && !/^(sha256:[0-9a-f]{64}|sha384:[0-9a-f]{96}|sha512:[0-9a-f]{128})$/.test(checksum)) {
+    flagFail('checksum', `invalid checksum digest format: ${checksum}`);
+  }
   return {
-    ...common, kind: 'ADD', checksum: flags.string('checksum'), keepGitDir: flags.bool('keep-git-dir') ?? false,
+    ...common, kind: 'ADD', checksum, keepGitDir: flags.bool('keep-git-dir') ?? false,
     unpack: flags.bool('unpack'),
   };
 }

@@ -4,6 +4,7 @@
  * from a build arg, else its default (expanded), else a global ARG / predefined ARG of that name; ENV always
  * wins over an ARG of the same name; every instruction is expanded with the variables as they stood before it.
  */
+import { PROXY_ARGS } from './platform.js';
 import { expand, expandWords, type LexOptions } from './shell-lex.js';
 import type { Instruction, Stages } from './types.js';
 
@@ -36,6 +37,20 @@ export class StageScope {
     if (this.args.size === 0) return this.env;
     const m = new Map(this.args);
     for (const [k, v] of this.env) m.set(k, v);
+    return m;
+  }
+
+  /**
+   * Environment of a RUN now: ARGs with ENV over them, plus proxy build args (HTTP_PROXY…), which BuildKit
+   * passes to RUN without an ARG declaration and keeps out of the image.
+   */
+  runEnv(): Map<string, string> {
+    const m = new Map<string, string>();
+    for (const k of PROXY_ARGS) {
+      const v = this.buildArgs[k];
+      if (v !== undefined) m.set(k, v);
+    }
+    for (const [k, v] of this.vars()) m.set(k, v);
     return m;
   }
 

@@ -39,4 +39,8 @@ describe('StageScope (ARG/ENV scoping)', () => {
     assert.deepEqual(seen, ['/unset/root']);
     assert.ok(scope.declared.has('NOVAL') && !scope.args.has('NOVAL'));
   });
+  it('gives RUN the proxy build args without an ARG declaration', () => {
+    const { scope } = run('FROM a\nARG X=1\nENV Y=2\n', { HTTP_PROXY: 'http://p:3128', OTHER: 'no' });
+    assert.deepEqual([...scope.runEnv()], [['HTTP_PROXY', 'http://p:3128'], ['X', '1'], ['PATH', '/usr/bin'], ['Y', '2']]);
+  });
 });
