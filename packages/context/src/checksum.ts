@@ -80,17 +80,20 @@ function collect(
   }
 }
 
-/** Digest of one path and, for a directory, of its collected children; fills `files`. */
+/**
+ * Digest of one path and, for a directory, of its collected children; fills `files`. The header text already
+ * holds the content hash, so it goes into the native sha256 as is (no per-file hashing on the warm path).
+ */
 function treeDigest(ctx: BuildContext, rel: string, read: Map<string, Entry>, opts: DropOptions, files: Record<string, string>): string {
   const entry = read.get(rel)!;
   const parts = ctx.partsSync(entry);
   files[rel] = shortForm(parts, opts);
-  const header = hashStringSync(headerString(parts, opts));
-  if (entry.type !== 'dir') return header;
-  const h = createHash('sha256').update(header);
-  for (const name of entry.children ?? []) {
-    const childRel = rel === '.' ? name : `${rel}/${name}`;
-    if (read.has(childRel)) h.update(`\n${name}\0${treeDigest(ctx, childRel, read, opts, files)}`);
+  const h = createHash('sha256').update(headerString(parts, opts));
+  if (entry.type === 'dir') {
+    for (const name of entry.children ?? []) {
+      const childRel = rel === '.' ? name : `${rel}/${name}`;
+      if (read.has(childRel)) h.update(`\n${name}\0${treeDigest(ctx, childRel, read, opts, files)}`);
+    }
   }
   return h.digest('hex');
 }

@@ -54,7 +54,9 @@ export async function hashBytes(data: Uint8Array): Promise<string> {
 
 /** 32 hex characters of a UTF-8 string, synchronously (module loaded). */
 export function hashStringSync(s: string): string {
-  return hashBytesSync(Buffer.from(s, 'utf8'));
+  if (loaded === undefined) throw new Error('internal: xxhash not loaded');
+  // The string API encodes straight into wasm memory: no Buffer per call.
+  return hex64(loaded.h64(s, SEED_A)) + hex64(loaded.h64(s, SEED_B));
 }
 
 /** 32 hex characters: the two-seed hash of a UTF-8 string. */

@@ -23,20 +23,14 @@ export interface IndexRecord {
   xattrs: string;
 }
 
-interface Stored extends IndexRecord {
-  dev: bigint;
-  ino: bigint;
-  size: bigint;
-  mtimeNs: bigint;
-  ctimeNs: bigint;
-  racy: boolean;
-}
-
+/** dev, ino, size, mtime_ns, ctime_ns (decimal), content hash, xattr hash, racy flag. */
 type Row = [string, string, string, string, string, string, string, 0 | 1];
 
 /** In-memory view of an index file; `save` writes it atomically. */
 export class StatIndex {
-  private readonly records = new Map<string, Stored>();
+  // Rows stay as parsed (strings, no BigInt per field): loading a 10k-entry index is one JSON.parse.
+  private rows: Record<string, Row> = Object.create(null) as Record<string, Row>;
+  private count = 0;
   private dirty = false;
 
   private constructor(readonly file: string, private readonly racyWindowNs: bigint) {}
@@ -52,49 +46,46 @@ export class StatIndex {
     }
     try {
       const doc = JSON.parse(text) as { version: number; entries: Record<string, Row> };
-      if (doc.version !== INDEX_VERSION) return index;
-      for (const [p, r] of Object.entries(doc.entries)) {
-        index.records.set(p, {
-          dev: BigInt(r[0]), ino: BigInt(r[1]), size: BigInt(r[2]), mtimeNs: BigInt(r[3]), ctimeNs: BigInt(r[4]),
-          content: r[5], xattrs: r[6], racy: r[7] === 1,
-        });
-      }
+      if (doc.version !== INDEX_VERSION || typeof doc.entries !== 'object' || doc.entries === null) return index;
+      index.rows = Object.assign(Object.create(null) as Record<string, Row>, doc.entries);
+      index.count = Object.keys(index.rows).length;
     } catch {
       // A corrupt index only costs re-reading: start empty rather than trust any of it.
-      index.records.clear();
     }
     return index;
   }
 
   /** Number of stored records. */
   get size(): number {
-    return this.records.size;
+    return this.count;
   }
 
   /** The stored hashes of `entry.path` when its stat is identical and the record is not racy. */
   lookup(entry: Entry): IndexRecord | undefined {
-    const r = this.records.get(entry.path);
-    if (r === undefined || r.racy) return undefined;
-    if (r.dev !== entry.dev || r.ino !== entry.ino || r.size !== entry.size) return undefined;
-    if (r.mtimeNs !== entry.mtimeNs || r.ctimeNs !== entry.ctimeNs) return undefined;
-    return { content: r.content, xattrs: r.xattrs };
+    const r = this.rows[entry.path];
+    if (r === undefined || !Array.isArray(r) || r.length !== 8 || r[7] !== 0) return undefined;
+    if (r[3] !== String(entry.mtimeNs) || r[4] !== String(entry.ctimeNs) || r[2] !== String(entry.size)) return undefined;
+    if (r[1] !== String(entry.ino) || r[0] !== String(entry.dev)) return undefined;
+    return { content: r[5], xattrs: r[6] };
   }
 
   /** Record the hashes of an entry that were computed at `hashedAtNs` (wall clock, ns). */
   set(entry: Entry, rec: IndexRecord, hashedAtNs: bigint): void {
     const latest = entry.mtimeNs > entry.ctimeNs ? entry.mtimeNs : entry.ctimeNs;
-    this.records.set(entry.path, {
-      dev: entry.dev, ino: entry.ino, size: entry.size, mtimeNs: entry.mtimeNs, ctimeNs: entry.ctimeNs,
-      content: rec.content, xattrs: rec.xattrs, racy: latest + this.racyWindowNs > hashedAtNs,
-    });
+    if (this.rows[entry.path] === undefined) this.count++;
+    this.rows[entry.path] = [
+      String(entry.dev), String(entry.ino), String(entry.size), String(entry.mtimeNs), String(entry.ctimeNs),
+      rec.content, rec.xattrs, latest + this.racyWindowNs > hashedAtNs ? 1 : 0,
+    ];
     this.dirty = true;
   }
 
   /** Drop records of paths not in `keep` (deleted or now ignored files). */
   retain(keep: (path: string) => boolean): void {
-    for (const p of this.records.keys()) {
+    for (const p of Object.keys(this.rows)) {
       if (!keep(p)) {
-        this.records.delete(p);
+        delete this.rows[p];
+        this.count--;
         this.dirty = true;
       }
     }
@@ -103,11 +94,7 @@ export class StatIndex {
   /** Write the index: temp file → fsync → rename → fsync of the directory. No-op when nothing changed. */
   async save(): Promise<void> {
     if (!this.dirty) return;
-    const entries: Record<string, Row> = {};
-    for (const [p, r] of this.records) {
-      entries[p] = [String(r.dev), String(r.ino), String(r.size), String(r.mtimeNs), String(r.ctimeNs),
-        r.content, r.xattrs, r.racy ? 1 : 0];
-    }
+    const entries = this.rows;
     const dir = path.dirname(this.file);
     await mkdir(dir, { recursive: true });
     const tmp = `${this.file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
