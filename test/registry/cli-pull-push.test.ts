@@ -63,6 +63,16 @@ describe('strata pull / push / login against a real docker-registry with htpassw
     assert.match(again.stdout, /Already exists[\s\S]*Image is up to date/);
   });
 
+  it('push mounts from repositories the local store knows hold the blobs (names on the same registry)', () => {
+    const root = path.join(tmp, 'pulled');
+    const local = new LocalStore(root);
+    local.names.set(`${reg.host}/cli/third:v1`, image);
+    local.close();
+    const r = strata(root, ['push', '--insecure', '--creds', creds, `${reg.host}/cli/third:v1`]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal((r.stdout.match(/Mounted from cli\/copy\n/g) ?? []).length, 3, r.stdout);
+  });
+
   it('errors are one line, exit 1, and leave no name behind', () => {
     const root = path.join(tmp, 'errors');
     oneLineError(strata(root, ['pull', '--insecure', `${reg.host}/cli/app:v1`]), new RegExp(`^strata: ${reg.host}/cli/app:v1: fetch manifest: ${reg.host}: authentication required \\(use --creds or strata login\\)`));

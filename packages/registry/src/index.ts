@@ -12,3 +12,4 @@ export * from './remote-image.js';
 export * from './upload.js';
 export * from './pull.js';
 export * from './push.js';
+export * from './mount-hints.js';

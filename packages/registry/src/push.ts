@@ -7,14 +7,14 @@ import { pushBlob, type BlobPushResult } from './upload.js';
 
 /** Options of push. */
 export interface PushOptions extends ConnectOptions {
-  /** Repositories of the destination registry that may already hold the blobs (tried as mounts). */
-  mountFrom?: string[];
+  /** Repositories of the destination registry that may already hold the blobs (tried as mounts), or per blob. */
+  mountFrom?: string[] | ((digest: Digest) => string[]);
   /** Chunked upload with this chunk size in bytes; 0 or absent: monolithic. */
   chunkSize?: number;
   /** Blobs uploaded at once (default 4). */
   concurrency?: number;
   /** Progress: one call per blob. */
-  onBlob?: (ev: { digest: Digest; size: number; result: BlobPushResult }) => void;
+  onBlob?: (ev: { digest: Digest; size: number; result: BlobPushResult; mountedFrom?: string }) => void;
 }
 
 /** What push did. */
@@ -49,9 +49,10 @@ export async function push(image: Image, dest: string | Reference, opts: PushOpt
   // The same blob may appear twice (an empty layer repeated): push it once.
   const unique = [...new Map(jobs.map((j) => [j.digest, j])).values()];
   await forEachLimit(unique, opts.concurrency ?? 4, async (job) => {
-    const r = await pushBlob(client, job, { mountFrom: opts.mountFrom ?? [], chunkSize: opts.chunkSize ?? 0 });
-    counts[r]++;
-    opts.onBlob?.({ digest: job.digest, size: job.size, result: r });
+    const from = typeof opts.mountFrom === 'function' ? opts.mountFrom(job.digest) : opts.mountFrom ?? [];
+    const r = await pushBlob(client, job, { mountFrom: from, chunkSize: opts.chunkSize ?? 0 });
+    counts[r.result === 'exists' ? 'exists' : r.result]++;
+    opts.onBlob?.({ digest: job.digest, size: job.size, ...r });
   });
   const target = reference.tag ?? reference.digest!;
   const digest = await client.putManifest(target, rawManifest, mediaType);

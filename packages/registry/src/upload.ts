@@ -9,6 +9,12 @@ import { drain } from './transport.js';
 /** How a blob reached the registry. */
 export type BlobPushResult = 'exists' | 'mounted' | 'uploaded';
 
+/** What pushBlob did, and for a mount, from which repository. */
+export interface BlobPushOutcome {
+  result: BlobPushResult;
+  mountedFrom?: string;
+}
+
 /** Options of pushBlob. */
 export interface BlobUploadOptions {
   /** Repositories of the same registry that may hold the blob: tried as cross-repository mounts first. */
@@ -31,8 +37,8 @@ export interface BlobSourceSpec {
  * mount from each candidate, then an upload (monolithic, or chunked with `chunkSize`). A failed upload is
  * retried from the start in a fresh session, since a half-fed session cannot be trusted.
  */
-export async function pushBlob(client: RepositoryClient, blob: BlobSourceSpec, opts: BlobUploadOptions = {}): Promise<BlobPushResult> {
-  if (await client.hasBlob(blob.digest)) return 'exists';
+export async function pushBlob(client: RepositoryClient, blob: BlobSourceSpec, opts: BlobUploadOptions = {}): Promise<BlobPushOutcome> {
+  if (await client.hasBlob(blob.digest)) return { result: 'exists' };
   let location: string | undefined;
   for (const from of opts.mountFrom ?? []) {
     if (from === client.repository) continue;
@@ -42,7 +48,7 @@ export async function pushBlob(client: RepositoryClient, blob: BlobSourceSpec, o
       headers: { 'content-length': '0' },
     }, [repoScope(client.repository, true), repoScope(from)]));
     drain(res);
-    if (res.status === 201) return 'mounted';
+    if (res.status === 201) return { result: 'mounted', mountedFrom: from };
     if (res.status === 202 && res.headers.location) { location = res.headers.location; break; }
     // A registry that cannot mount (no access to `from`) just says so: fall through to an upload.
     if (res.status !== 401 && res.status !== 403 && res.status !== 404) return client.fail(res, `mount blob ${blob.digest} from ${from}`);
@@ -51,7 +57,7 @@ export async function pushBlob(client: RepositoryClient, blob: BlobSourceSpec, o
   for (let attempt = 1; ; attempt++) {
     try {
       await upload(client, blob, location, opts.chunkSize ?? 0);
-      return 'uploaded';
+      return { result: 'uploaded' };
     } catch (e) {
       location = undefined;
       if (!(e instanceof RegistryError) || !e.retryable || attempt >= attempts) throw e;

@@ -38,19 +38,22 @@ Options:
     if (chunk !== undefined && !(Number.isSafeInteger(Number(chunk)) && Number(chunk) > 0)) throw new UsageError('--chunk-size wants a positive number of bytes');
     const local = new oci.LocalStore(oci.defaultStateRoot());
     let image: oci.Image;
+    let hints: (d: oci.Digest) => string[];
     try {
       image = await local.image(p.positionals[0]!);
+      hints = await registry.mountHintsFromStore(local, dest.registry, dest.repository);
     } finally {
       local.close();
     }
+    const sameRegistrySource = src.registry === dest.registry && src.repository !== dest.repository ? [src.repository] : [];
     const quiet = flag(p, 'quiet');
     const res = await registry.push(image, dest, {
       ...connectOptions(p),
-      mountFrom: src.registry === dest.registry && src.repository !== dest.repository ? [src.repository] : [],
+      mountFrom: (d) => [...new Set([...sameRegistrySource, ...hints(d)])],
       ...(chunk !== undefined ? { chunkSize: Number(chunk) } : {}),
       onBlob: (ev) => {
         if (quiet) return;
-        const word = ev.result === 'exists' ? 'Layer already exists' : ev.result === 'mounted' ? `Mounted from ${src.repository}` : 'Pushed';
+        const word = ev.result === 'exists' ? 'Layer already exists' : ev.result === 'mounted' ? `Mounted from ${ev.mountedFrom}` : 'Pushed';
         ctx.out(`${ev.digest.slice(7, 19)}: ${word}\n`);
       },
     });
