@@ -1,4 +1,5 @@
-import { LocalStore, NotFoundError, type Image } from '@strata/oci';
+import { existsSync } from 'node:fs';
+import { LocalStore, NotFoundError, pickImage, readImageArchive, readOciLayout, TarFile, type Image } from '@strata/oci';
 import { connect, isLoopbackHost, parseReference, referenceTarget, RemoteImage } from '@strata/registry';
 import { ImageRefError, InspectError, oneLine } from './errors.js';
 
@@ -70,10 +71,26 @@ function openRegistry(target: string, opts: SourceOptions): Image {
   return new RemoteImage(client, referenceTarget(r));
 }
 
+/**
+ * Splits `PATH[:NAME]` as skopeo does: the whole text when it names an existing file or directory, else at
+ * the last colon.
+ */
+export function splitPathRef(target: string): { path: string; name?: string } {
+  const colon = target.lastIndexOf(':');
+  if (existsSync(target) || colon <= 0) return { path: target };
+  return { path: target.slice(0, colon), name: target.slice(colon + 1) };
+}
+
 async function openLayout(target: string): Promise<Image> {
-  throw new ImageRefError(`oci:${target}: OCI layout reading is not available yet`);
+  const { path, name } = splitPathRef(target);
+  return pickImage(readOciLayout(path), name, `oci:${path}`).open();
 }
 
 async function openArchive(target: string): Promise<Image> {
-  throw new ImageRefError(`docker-archive:${target}: docker-archive reading is not available yet`);
+  const { path, name } = splitPathRef(target);
+  const images = readImageArchive(TarFile.open(path), `docker-archive:${path}`);
+  if (name === undefined) return pickImage(images, undefined, `docker-archive:${path}`).open();
+  const hit = images.find((i) => i.names?.includes(name) || i.name === name || i.ref === name);
+  if (!hit) throw new ImageRefError(`docker-archive:${path}: no image named ${name}`);
+  return hit.open();
 }
