@@ -1,6 +1,7 @@
 import type { ContentStore, Descriptor, Digest, Platform } from '@strata/oci';
 import { batched } from './batch.js';
 import { connect, type ConnectOptions } from './connect.js';
+import { RegistryError } from './errors.js';
 import { forEachLimit } from './pool.js';
 import { formatReference, parseReference, referenceTarget, type Reference } from './reference.js';
 import { RemoteImage } from './remote-image.js';
@@ -56,9 +57,20 @@ export async function pull(refInput: string | Reference, opts: PullOptions): Pro
       return;
     }
     const what = `${label}: blob ${d.digest}`;
-    // The store verifies digest and size as it writes and renames only a whole, matching blob.
-    const res = await client.blobResponse(d.digest);
-    await store.put(batched(res.body, what), { digest: d.digest, size: d.size }, what);
+    const attempts = Math.max(1, opts.attempts ?? 4);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // The store verifies digest and size as it writes and renames only a whole, matching blob.
+        const res = await client.blobResponse(d.digest);
+        await store.put(batched(res.body, what), { digest: d.digest, size: d.size }, what);
+        break;
+      } catch (e) {
+        // A connection cut or stalled mid-blob is worth another try from the start (the request itself
+        // already retried its own failures); a wrong digest is not.
+        if (!(e instanceof RegistryError) || !e.retryable || e.status !== undefined || attempt >= attempts) throw e;
+        await new Promise((r) => setTimeout(r, (opts.backoffMs ?? 250) * 2 ** (attempt - 1)));
+      }
+    }
     result.fetched++;
     result.bytesFetched += d.size;
     opts.onBlob?.({ digest: d.digest, size: d.size, status: 'fetched', kind });

@@ -67,6 +67,23 @@ describe('registry: failures are one line naming the reference', () => {
     assert.deepEqual(readdirSync(store.tmpDir), []);
   });
 
+  it('a connection cut mid-blob is retried from the start', async () => {
+    const img = reg.addImage('a', '1', 'y'.repeat(200000));
+    let cuts = 0;
+    reg.hook = (req, res) => {
+      if (req.url!.endsWith(img.layer.digest) && req.method === 'GET' && cuts++ < 2) {
+        res.writeHead(200, { 'content-length': 200000 });
+        res.write('y'.repeat(5000), () => res.socket?.destroy());
+        return true;
+      }
+      return false;
+    };
+    const r = await pull(`${reg.host}/a:1`, opts());
+    assert.equal(cuts, 3);
+    assert.equal(r.manifest.digest, img.digest);
+    assert.ok(await store.has(img.layer.digest as never));
+  });
+
   it('a blob whose bytes do not match its digest is rejected and not stored', async () => {
     const img = reg.addImage('a', '1', 'good-bytes');
     reg.blobs.set(img.layer.digest, Buffer.from('evil-bytes'));
