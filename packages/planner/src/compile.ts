@@ -1,4 +1,4 @@
-import { parse, parsePlatform, toStages } from '@strata/dockerfile';
+import { PROXY_ARGS, parse, parsePlatform, toStages } from '@strata/dockerfile';
 import type { Instruction, Stage, StageRef, Stages } from '@strata/dockerfile';
 import type { ImageConfig } from '@strata/oci';
 import { digestJson } from './canonical.js';
@@ -86,7 +86,7 @@ export async function compile(stages: Stages, opts: CompileOptions): Promise<Gra
 
   const out = new Map<number, StagePlan>();
   for (const index of needed) out.set(index, await stagePlan(index));
-  return { ops, stages: out, target, filename };
+  return { ops, stages: out, target, filename, unusedBuildArgs: unusedBuildArgs(stages, needed, cx.buildArgs) };
 }
 
 type ImageSourceFn = (ref: string, platform: string, line: number, stage: Stage) => Promise<{ op: string; image: ResolvedImage }>;
@@ -149,6 +149,18 @@ async function dispatch(cx: CompilerContext, st: StageState, ins: Instruction): 
     default:
       return dispatchMeta(cx, st, ins as MetaInstruction);
   }
+}
+
+function unusedBuildArgs(stages: Stages, needed: number[], buildArgs: Record<string, string>): string[] {
+  const declared = new Set<string>(PROXY_ARGS);
+  for (const g of stages.globalArgs) for (const a of g.args) declared.add(a.name);
+  for (const i of needed) {
+    for (const ins of stages.stages[i]!.instructions) {
+      if (ins.kind === 'ARG') for (const a of ins.args) declared.add(a.name);
+      if (ins.kind === 'ONBUILD' && ins.inner.kind === 'ARG') for (const a of ins.inner.args) declared.add(a.name);
+    }
+  }
+  return Object.keys(buildArgs).filter((n) => !declared.has(n)).sort();
 }
 
 /** Parse an ONBUILD trigger of a base image into a typed instruction. */

@@ -173,4 +173,6 @@ export interface Graph {
   target: number;
   /** Dockerfile name used in messages. */
   filename: string;
+  /** `--build-arg` names no ARG of the built stages declares (BuildKit warns about these). */
+  unusedBuildArgs: string[];
 }

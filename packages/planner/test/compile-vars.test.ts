@@ -28,8 +28,9 @@ describe('planner compile: ARG and ENV', () => {
     assert.deepEqual(envOf(opAt(g, 8)), { PATH: '/usr/bin:/bin', GLOBAL: 'g', LOCAL: 'l-g' }, 'unset ARG is not in env');
     assert.deepEqual(opAt(g, 8).args, { GLOBAL: 'g', LOCAL: 'l-g' });
     assert.deepEqual(envOf(opAt(g, 10)), { PATH: '/usr/bin:/bin' }, 'ARGs end with their stage');
-    const over = await plan(text + '\n', undefined, { buildArgs: { GLOBAL: 'G', LOCAL: 'L', UNSET: 'U', OTHER: 'o' } });
+    const over = await plan(text + '\n', undefined, { buildArgs: { GLOBAL: 'G', LOCAL: 'L', UNSET: 'U', OTHER: 'o', no_proxy: 'x' } });
     assert.deepEqual(envOf(opAt(over, 8)), { PATH: '/usr/bin:/bin', GLOBAL: 'G', LOCAL: 'L', UNSET: 'U' });
+    assert.deepEqual(over.unusedBuildArgs, ['OTHER'], 'undeclared build args are reported; proxies never are');
   });
 
   it('lets ENV win over an ARG of the same name', async () => {
