@@ -3,7 +3,7 @@
 # build/strata-launch-asan (the tests run both). Plain gcc, no dependencies beyond libc.
 set -euo pipefail
 cd "$(dirname "$0")/../packages/executor/native"
-srcs=(main.c spec.c report.c rootfs.c container.c cgroup.c stubs.c sys/sys.c)
+srcs=(main.c spec.c report.c rootfs.c container.c cgroup.c stubs.c pidns.c sys/sys.c)
 flags=(-std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -D_FORTIFY_SOURCE=2)
 mkdir -p build
 newer() { local out=$1; [ ! -e "$out" ] && return 0; for f in "${srcs[@]}" *.h sys/*.h; do [ "$f" -nt "$out" ] && return 0; done; return 1; }

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "pidns.h"
 #include "container.h"
 #include "report.h"
 #include "spec.h"
@@ -179,6 +180,8 @@ int main(int argc, char **argv) {
     cg_destroy(&cg);
     finish_error("cannot move the step into its cgroup");
   }
+  unsigned long long ns = cg.ndirs ? 0 : pidns_of(pid);
+  if (ns == pidns_of(getpid())) ns = 0; /* never scan (and kill in) the launcher's own namespace */
   if (write(sync_pipe[1], "g", 1) != 1) finish_error("cannot start the step");
   close(sync_pipe[1]);
 
@@ -219,7 +222,7 @@ int main(int argc, char **argv) {
   reports[rlen] = '\0';
 
   /* The init is gone, so the kernel has killed the pid namespace; the cgroup proves it. */
-  int leftover = cg_kill_all(&cg);
+  int leftover = cg.ndirs ? cg_kill_all(&cg) : pidns_kill_all(ns);
   struct cg_usage u;
   cg_read_usage(&cg, &u);
   cg_destroy(&cg);
