@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
 import { chmod, chown, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ExecutorError, StepAbortedError } from './errors.js';
@@ -35,11 +37,20 @@ async function tryLock(dir: string): Promise<(() => Promise<void>) | undefined> 
   return undefined;
 }
 
-/** Creates the cache dir once, atomically, with its owner and mode (later runs keep what is there). */
-async function ensureDir(dir: string, uid: number, gid: number, mode: number): Promise<void> {
+/**
+ * Creates the cache dir once, atomically, with its owner and mode (later runs keep what is there), seeded
+ * with a copy of `seed` when given (`from=`). cp -a because it keeps owners, modes, links and xattrs.
+ */
+async function ensureDir(dir: string, uid: number, gid: number, mode: number, seed?: string): Promise<void> {
   if (await stat(dir).catch(() => null)) return;
   const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
   await mkdir(tmp, { recursive: true });
+  if (seed) {
+    await promisify(execFile)('cp', ['-a', '--', `${seed}/.`, tmp]).catch(async (e: Error) => {
+      await rm(tmp, { recursive: true, force: true });
+      throw new ExecutorError(`cannot seed cache from ${seed}: ${e.message.split('\n')[0]}`);
+    });
+  }
   await chown(tmp, uid, gid);
   await chmod(tmp, mode);
   try {
@@ -53,12 +64,13 @@ async function ensureDir(dir: string, uid: number, gid: number, mode: number): P
 /**
  * Opens the persistent cache dir for `id` under `<stateRoot>/cache-mounts/`. `shared`: used by all at once;
  * `locked`: one step at a time, others wait; `private`: a step finding it busy gets its own instance.
+ * A new dir starts as a copy of `seed` when given.
  */
-export async function holdCacheDir(stateRoot: string, id: string, sharing: CacheSharing, owner: { uid: number; gid: number; mode: number }, signal?: AbortSignal): Promise<HeldCacheDir> {
+export async function holdCacheDir(stateRoot: string, id: string, sharing: CacheSharing, owner: { uid: number; gid: number; mode: number }, signal?: AbortSignal, seed?: string): Promise<HeldCacheDir> {
   const base = path.join(stateRoot, 'cache-mounts', createHash('sha256').update(id).digest('hex').slice(0, 32));
   await mkdir(path.dirname(base), { recursive: true });
   if (sharing === 'shared') {
-    await ensureDir(base, owner.uid, owner.gid, owner.mode);
+    await ensureDir(base, owner.uid, owner.gid, owner.mode, seed);
     return { dir: base, release: async () => {} };
   }
   for (let n = 0; ; n++) {
@@ -66,7 +78,7 @@ export async function holdCacheDir(stateRoot: string, id: string, sharing: Cache
     const dir = sharing === 'private' && n > 0 ? `${base}-${n}` : base;
     const unlock = await tryLock(dir);
     if (unlock) {
-      await ensureDir(dir, owner.uid, owner.gid, owner.mode);
+      await ensureDir(dir, owner.uid, owner.gid, owner.mode, seed);
       return { dir, release: unlock };
     }
     if (sharing === 'locked') {

@@ -132,7 +132,14 @@ export async function prepareRunMounts(list: RunMountOptions[], ctx: RunMountCon
           mounts.push({ type: 'bind', source: copy, target });
         }
       } else if (m.type === 'cache') {
-        const held = await holdCacheDir(ctx.stateRoot, m.id ?? target, m.sharing ?? 'shared', { uid: m.uid ?? 0, gid: m.gid ?? 0, mode: m.mode ?? 0o755 }, ctx.signal);
+        let seed: string | undefined;
+        if (m.from !== undefined) {
+          const root = await ctx.resolveFrom(m.from);
+          seed = await resolveInRoot(root, m.source ?? '/');
+          if (!(await stat(seed).catch(() => null))?.isDirectory()) throw new ExecutorError(`--mount type=cache source ${m.source ?? '/'} is not a directory in ${root}`);
+        }
+        const owner = { uid: m.uid ?? 0, gid: m.gid ?? 0, mode: m.mode ?? 0o755 };
+        const held = await holdCacheDir(ctx.stateRoot, m.id ?? target, m.sharing ?? 'shared', owner, ctx.signal, seed);
         releases.push(held.release);
         mounts.push({ type: 'bind', source: held.dir, target, readonly: m.readwrite === false });
       } else if (m.type === 'tmpfs') {

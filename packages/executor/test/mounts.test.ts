@@ -66,6 +66,14 @@ describe('RUN --mount', () => {
     assert.equal(readdirSync(path.join(ctx.stateRoot, 'cache-mounts')).filter((n) => !n.endsWith('.lock')).length, 1);
   });
 
+  it('cache from= starts as a copy of the source and never writes to it', async () => {
+    const r = await withMounts(['type=cache,target=/c,id=seeded,from=ctx,source=src'], ['sh', '-c', 'cat /c/a.txt; echo more > /c/new']);
+    assert.deepEqual(r.out, ['from-context']);
+    assert.ok(!existsSync(path.join(ctxDir, 'src', 'new')));
+    const again = await withMounts(['type=cache,target=/c,id=seeded,from=ctx,source=src'], ['cat', '/c/new']);
+    assert.deepEqual(again.out, ['more']);
+  });
+
   it('cache sharing: locked waits, private gets its own dir, shared is shared', async () => {
     const a = await holdCacheDir(ctx.stateRoot, 'L', 'locked', { uid: 0, gid: 0, mode: 0o755 });
     let second = false;
