@@ -23,11 +23,15 @@ export class LineMap {
   /** Position of an offset in the logical line. */
   at(off: number): Position {
     const s = this.segs;
-    let i = 0;
-    for (let j = 3; j < s.length; j += 3) {
-      if (s[j]! <= off) i = j;
-      else break;
+    // Binary search over the segment starts: an instruction may span thousands of continuation lines.
+    let lo = 0;
+    let hi = s.length / 3 - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (s[mid * 3]! <= off) lo = mid;
+      else hi = mid - 1;
     }
+    const i = lo * 3;
     return { line: s[i + 1]!, column: s[i + 2]! + (off - s[i]!) };
   }
   /** Range of [start, end) in the logical line. */
