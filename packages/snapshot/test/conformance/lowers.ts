@@ -44,6 +44,8 @@ export function populateLower1(root: string): void {
   put(root, 'x/attr', 'has xattr\n');
   native().setXattr(path.join(root, 'x/attr'), 'user.test', Buffer.from([0, 1, 255, 10]), 0);
   native().setXattr(path.join(root, 'x'), 'trusted.dirattr', Buffer.from('dir'), 0);
+  put(root, 'x/attr2', 'loses its xattr\n');
+  native().setXattr(path.join(root, 'x/attr2'), 'user.gone', Buffer.from('soon'), 0);
   for (const n of ['p', 'q', 'r']) put(root, `opq/${n}`, n);
   put(root, 'opq/inner/s', 's');
   put(root, 'rm/tree/one', '1');
