@@ -28,7 +28,11 @@ static int open_target(const char *path, int file, int persist) {
   }
   char buf[PATH_MAX];
   if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) die_msg(rep, "mount target too long: %.200s", path);
-  size_t len = strlen(buf);
+  /* Collapse "//" and drop trailing slashes so every component below is a plain name. */
+  size_t len = 0;
+  for (size_t i = 0; buf[i]; i++)
+    if (!(buf[i] == '/' && len > 0 && buf[len - 1] == '/')) buf[len++] = buf[i];
+  buf[len] = '\0';
   while (len > 1 && buf[len - 1] == '/') buf[--len] = '\0';
   for (char *p = buf + 1;; p++) {
     if (*p != '/' && *p != '\0') continue;

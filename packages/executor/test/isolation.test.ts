@@ -61,7 +61,7 @@ for (const variant of ['release', 'asan'] as const) {
 
     it('leaves the rootfs as it found it (mount points it created are removed)', async () => {
       const before = listTree(rootfs).filter((p) => !p.startsWith('tmp/'));
-      const r = await runCollect(ex, { rootfs, cwd: '/', argv: ['true'], mounts: [{ type: 'tmpfs', target: '/new/deep/dir' }] });
+      const r = await runCollect(ex, { rootfs, cwd: '/', argv: ['true'], mounts: [{ type: 'tmpfs', target: '/new/deep/dir' }, { type: 'tmpfs', target: '//other//./dir/' }] });
       assert.equal(r.exitCode, 0);
       assert.deepEqual(listTree(rootfs).filter((p) => !p.startsWith('tmp/')), before);
       assert.deepEqual(processesIn(rootfs), []);
