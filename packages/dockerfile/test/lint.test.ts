@@ -17,6 +17,7 @@ describe('lint', () => {
   });
   it('does not report variables used with a default or alternative', () => {
     assert.deepEqual(rules('FROM a\nENV A=${X:-1} B=${Y+2}\n'), []);
+    assert.deepEqual(rules('FROM alpine:${TAG:-3.19}\n'), []);
   });
   it('reports InvalidBaseImagePlatform when the resolved platform differs', () => {
     const opts: LintOptions = { platform: 'linux/amd64', imagePlatform: (img) => (img === 'arm-only' ? 'linux/arm64' : 'linux/amd64') };

@@ -190,6 +190,7 @@ function fromChecks(node: InstructionNode, stages: StageState[], globals: Map<st
     let res;
     try { res = expandWithMatches(word, declaredNames, {}); } catch { continue; }
     for (const v of res.unmatched) {
+      if (MODIFIED(v).test(word)) continue;
       const s = suggest(v, declaredNames.keys());
       report('UndefinedArgInFrom', `FROM argument '${v}' is not declared${s ? ` (did you mean ${s}?)` : ''}`, node.range);
     }
