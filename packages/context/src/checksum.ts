@@ -3,7 +3,7 @@ import path from 'node:path';
 import { cleanPath, splitPath } from './clean.js';
 import { headerString, type BuildContext, type DropOptions, type FingerprintParts } from './context.js';
 import type { Entry } from './entry.js';
-import { OutsideContextError, SourceNotFoundError } from './errors.js';
+import { ContextError, OutsideContextError, SourceNotFoundError } from './errors.js';
 import { compileSegment, hasWildcard } from './glob.js';
 import { hashStringSync } from './hash.js';
 import { PatternMatcher, type MatchInfo } from './pattern-matcher.js';
@@ -28,6 +28,7 @@ export interface SourceChecksum {
 }
 
 const MAX_LINKS = 40;
+const URL_SOURCE = /^(https?|git):\/\//i;
 
 /**
  * Merkle checksum of COPY sources: wildcards as Go filepath.Match per element, a directory means its whole
@@ -38,6 +39,7 @@ export async function checksumSources(ctx: BuildContext, sources: string[], opts
   const excludes = opts.excludes !== undefined && opts.excludes.length > 0 ? new PatternMatcher(opts.excludes, '--exclude') : undefined;
   const plan: Array<{ source: string; roots: string[] }> = [];
   for (const source of sources) {
+    if (URL_SOURCE.test(source)) throw new ContextError(`${source}: a URL is not a path of the build context (ADD fetches it)`);
     const rel = scoped(source);
     const wild = hasWildcard(rel);
     const matched = wild ? expandWildcard(ctx, rel) : [resolveLinks(ctx, rel, source)].filter(isString);

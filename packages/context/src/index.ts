@@ -4,6 +4,8 @@ export { BuildContext, headerString } from './context.js';
 export type { DropOptions, FingerprintParts, HashStats, OpenOptions, XattrReader } from './context.js';
 export { checksumSources } from './checksum.js';
 export type { ChecksumOptions, SourceChecksum } from './checksum.js';
+export { sourceChecksumFor } from './source-checksum.js';
+export type { SourceChecksumRequest } from './source-checksum.js';
 export type { Entry, EntryType } from './entry.js';
 export { ContextError, IgnorePatternError, OutsideContextError, SourceNotFoundError } from './errors.js';
 export { compileSegment, hasWildcard } from './glob.js';

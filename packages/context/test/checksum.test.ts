@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { chmod, chown, symlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
-import { BuildContext, SourceNotFoundError, checksumSources, type XattrReader } from '../src/index.js';
+import { BuildContext, SourceNotFoundError, checksumSources, sourceChecksumFor, type XattrReader } from '../src/index.js';
 import { makeTree, tempDir } from './helpers.js';
 
 describe('context: Merkle checksums of COPY sources', () => {
@@ -111,5 +111,62 @@ describe('context: Merkle checksums of COPY sources', () => {
   it('distinguishes which sources produced which files', async () => {
     assert.notEqual((await sum(['a.txt', 'b.txt'])).digest, (await sum(['b.txt', 'a.txt'])).digest);
     assert.notEqual((await sum(['src/app.js'])).digest, (await sum(['entry'])).digest);
+  });
+});
+
+describe('context: COPY source patterns', () => {
+  let dir = '';
+  let cleanup: () => Promise<void>;
+  beforeEach(async () => {
+    [dir, cleanup] = await tempDir('strata-pat-');
+    await makeTree(dir, {
+      'file1.c': '1', 'file2.h': '2', 'file3.o': '3', 'pkg/a/go.mod': 'a', 'pkg/b/go.mod': 'b', 'pkg/b/main.go': 'm',
+      'dir/sub/x.txt': 'x', 'dir/keep.md': 'k', 'dir/drop.md': 'd',
+    });
+  });
+  afterEach(() => cleanup());
+  const sum = async (sources: string[], opts = {}) => checksumSources(await BuildContext.open(dir), sources, opts);
+
+  it('matches character classes and ? per element', async () => {
+    assert.deepEqual(Object.keys((await sum(['file?.[ch]'])).files), ['file1.c', 'file2.h']);
+    assert.deepEqual(Object.keys((await sum(['file[^1-2].*'])).files), ['file3.o']);
+  });
+
+  it('matches wildcards in directory elements and keeps the matched paths apart', async () => {
+    const s = await sum(['pkg/*/go.mod']);
+    assert.deepEqual(Object.keys(s.files), ['pkg/a/go.mod', 'pkg/b/go.mod']);
+    const one = await sum(['pkg/a/go.mod', 'pkg/b/go.mod']);
+    assert.notEqual(s.digest, one.digest, 'the source list is part of the digest');
+  });
+
+  it('honours --exclude exceptions inside a source directory', async () => {
+    const s = await sum(['dir'], { excludes: ['*.md', '!keep.md'] });
+    assert.deepEqual(Object.keys(s.files).sort(), ['dir', 'dir/keep.md', 'dir/sub', 'dir/sub/x.txt']);
+  });
+
+  it('treats a trailing slash and ./ prefixes as the same directory', async () => {
+    assert.equal((await sum(['dir/'])).digest, (await sum(['./dir'])).digest);
+    assert.equal((await sum(['/dir'])).digest, (await sum(['dir'])).digest);
+  });
+
+  it('rejects a bad --exclude pattern naming it', async () => {
+    await assert.rejects(sum(['dir'], { excludes: ['[z-a]'] }), /--exclude: bad pattern "\[z-a\]"/);
+  });
+});
+
+describe('context: sourceChecksumFor', () => {
+  it('answers planner-shaped requests and refuses URLs', async () => {
+    const [dir, cleanup] = await tempDir('strata-req-');
+    try {
+      await makeTree(dir, { 'a.txt': 'A', 'd/b.md': 'B' });
+      const ctx = await BuildContext.open(dir);
+      const fn = sourceChecksumFor(ctx);
+      const viaFn = await fn({ sources: ['d'], exclude: ['*.md'], dropMode: true, dropOwner: false });
+      assert.deepEqual(viaFn, await checksumSources(ctx, ['d'], { excludes: ['*.md'], dropMode: true }));
+      await assert.rejects(fn({ sources: ['https://example.invalid/x'], exclude: [], dropMode: false, dropOwner: false }),
+        /a URL is not a path of the build context/);
+    } finally {
+      await cleanup();
+    }
   });
 });

@@ -37,7 +37,7 @@ export interface OpRunner<S> {
 /** A request for the checksum of context paths an op reads. */
 export interface SourceRequest {
   op: ExecOp | FileOp;
-  /** Context-relative paths or wildcard patterns (ADD may also pass URLs; the builder decides how to key them). */
+  /** Context-relative paths or wildcard patterns (never URLs: those go to `remoteChecksum`). */
   sources: string[];
   /** `COPY --exclude` patterns. */
   exclude: string[];

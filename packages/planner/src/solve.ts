@@ -4,7 +4,7 @@ import type { CacheIndex } from './cache-index.js';
 import { PlannerError, SolveAbortedError, StepError } from './errors.js';
 import type { EventBase, EventSink } from './events.js';
 import { explainMiss, opLabel } from './explain.js';
-import type { Graph, Op } from './graph.js';
+import type { FileOp, Graph, Op } from './graph.js';
 import { cacheKey, preImageOf, type PreImage, type SourceDigest } from './keys.js';
 import type { OpRunner, RunnableOp, SourceChecksumFn, SourceRequest } from './runner.js';
 
@@ -12,6 +12,11 @@ import type { OpRunner, RunnableOp, SourceChecksumFn, SourceRequest } from './ru
 export interface SolveOptions {
   /** Checksums context paths for COPY/ADD and context bind mounts. Required when the graph reads the context. */
   sourceChecksum?: SourceChecksumFn;
+  /**
+   * Digest of a remote ADD source (`ADD https://…` without `--checksum`): the builder fetches or asks the
+   * server. With `--checksum` the given digest is the key and nothing is fetched to compute it.
+   */
+  remoteChecksum?: (url: string, op: FileOp) => Promise<string>;
   /** `--no-cache`: run every op (results are still stored). */
   noCache?: boolean;
   /** `--no-cache-filter`: stage names (or indexes) whose ops ignore the cache. */
@@ -84,7 +89,7 @@ export async function solve<S>(
     if (abort.signal.aborted) throw new SolveAbortedError('build cancelled', op.line, graph.filename);
     let sources: Record<string, SourceDigest>;
     try {
-      sources = await contextSources(op, opts.sourceChecksum);
+      sources = await contextSources(op, opts);
     } catch (err) {
       events({ ...base(op), type: 'error', message: err instanceof Error ? err.message : String(err) });
       return fail(op, err);
@@ -162,12 +167,27 @@ export async function solve<S>(
   return { outcomes, head };
 }
 
-/** The context reads of an op: COPY/ADD sources from the context, RUN bind mounts of the context. */
-async function contextSources(op: Op, checksum: SourceChecksumFn | undefined): Promise<Record<string, SourceDigest>> {
+/** Remote ADD sources (BuildKit's isURL: http, https; git is a separate source kind we do not take as a path). */
+const URL_SOURCE = /^(https?|git):\/\//i;
+
+/** The context reads of an op: COPY/ADD sources from the context, RUN bind mounts of the context, ADD URLs. */
+async function contextSources(op: Op, opts: SolveOptions): Promise<Record<string, SourceDigest>> {
   const reqs: Array<[string, SourceRequest]> = [];
-  if (op.kind === 'file' && op.action.type === 'copy' && op.action.from.kind === 'context' && op.action.sources.length > 0) {
+  const out: Record<string, SourceDigest> = {};
+  if (op.kind === 'file' && op.action.type === 'copy' && op.action.from.kind === 'context') {
     const a = op.action;
-    reqs.push(['sources', { op, sources: a.sources, exclude: a.exclude, dropMode: a.chmod !== null, dropOwner: a.chown !== null }]);
+    const local = a.sources.filter((s) => !(a.add && URL_SOURCE.test(s)));
+    if (local.length > 0) {
+      reqs.push(['sources', { op, sources: local, exclude: a.exclude, dropMode: a.chmod !== null, dropOwner: a.chown !== null }]);
+    }
+    for (const url of a.sources.filter((s) => a.add && URL_SOURCE.test(s))) {
+      let digest = a.checksum;
+      if (digest === null) {
+        if (opts.remoteChecksum === undefined) throw new PlannerError(`ADD ${url}: no way to checksum a remote source`, op.line);
+        digest = await opts.remoteChecksum(url, op);
+      }
+      out[`url ${url}`] = { digest, files: { [url]: `${digest.slice(-16)}:-` } };
+    }
   }
   if (op.kind === 'exec') {
     for (const m of op.mounts) {
@@ -176,9 +196,8 @@ async function contextSources(op: Op, checksum: SourceChecksumFn | undefined): P
       }
     }
   }
-  if (reqs.length === 0) return {};
-  if (checksum === undefined) throw new PlannerError('internal: a step reads the build context but no sourceChecksum was given', op.line);
-  const out: Record<string, SourceDigest> = {};
-  for (const [role, req] of reqs) out[role] = await checksum(req);
+  if (reqs.length === 0) return out;
+  if (opts.sourceChecksum === undefined) throw new PlannerError('internal: a step reads the build context but no sourceChecksum was given', op.line);
+  for (const [role, req] of reqs) out[role] = await opts.sourceChecksum(req);
   return out;
 }

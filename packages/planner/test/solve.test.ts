@@ -156,3 +156,22 @@ describe('planner solve', () => {
     assert.ok(!runner.calls.includes('RUN two'));
   });
 });
+
+describe('planner solve: ADD of a URL', () => {
+  it('keys on --checksum without fetching, else asks remoteChecksum, and never sends URLs to the context', async () => {
+    const seen: string[] = [];
+    const requests: import('../src/index.js').SourceRequest[] = [];
+    const opts = {
+      sourceChecksum: fakeChecksum(ctx, requests),
+      remoteChecksum: async (url: string) => { seen.push(url); return `sha256:${'e'.repeat(64)}`; },
+    };
+    const pinned = await plan(`FROM alpine\nADD --checksum=sha256:${'1'.repeat(64)} https://h.invalid/a.tgz src/app.js /x/\n`, images);
+    const r = await solve(pinned, new FakeRunner(), new MemoryCacheIndex<string>(), () => {}, opts);
+    assert.deepEqual(seen, []);
+    assert.deepEqual(requests.map((q) => q.sources), [['src/app.js']]);
+    const pre = r.outcomes.get(r.head!)!.preImage;
+    assert.equal(pre.sources['url https://h.invalid/a.tgz']!.digest, `sha256:${'1'.repeat(64)}`);
+    await solve(await plan('FROM alpine\nADD https://h.invalid/b.tgz /x/\n', images), new FakeRunner(), new MemoryCacheIndex<string>(), () => {}, opts);
+    assert.deepEqual(seen, ['https://h.invalid/b.tgz']);
+  });
+});
