@@ -47,6 +47,12 @@ static int read_full(int fd, char *buf, size_t len) {
   while (got < len) {
     ssize_t n = read(fd, buf + got, len - got);
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      /* The spec socket may be non-blocking (it is shared with Node): wait for the rest. */
+      struct pollfd p = {fd, POLLIN, 0};
+      if (poll(&p, 1, -1) < 0 && errno != EINTR) return -1;
+      continue;
+    }
     if (n <= 0) return -1;
     got += (size_t)n;
   }
