@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { ContentStore, StoreImage, MediaType, type Descriptor } from '@strata/oci';
-import { connect, pull, push, RemoteImage, RegistryAuthError } from '@strata/registry';
+import { connect, pull, push, pushFromStore, RemoteImage, RegistryAuthError } from '@strata/registry';
 import { startRegistry, type RegistryServer } from '../support/registry-server.js';
 import { makeImage } from './make-image.js';
 
@@ -80,6 +80,25 @@ for (const withAuth of [false, true]) {
       assert.ok(a.index);
       const b = await pull(`${reg.host}/multi:all`, { ...opts(), store: fresh, platform: { os: 'linux', architecture: 'arm64' } });
       assert.equal(b.manifest.digest, arm.digest);
+    });
+
+    it('pushes a multi-platform index whole from the store (children by digest, index by tag)', async () => {
+      const arm = await makeImage(store, { layers: 1, arch: 'arm64', seed: 'arm2' });
+      const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [
+        { ...image, platform: { os: 'linux', architecture: 'amd64' } },
+        { ...arm, platform: { os: 'linux', architecture: 'arm64' } },
+      ] }));
+      const info = await store.put(index);
+      const r = await pushFromStore(store, { mediaType: MediaType.ociIndex, ...info }, `${reg.host}/multi2:all`, opts());
+      assert.equal(r.digest, info.digest);
+      const client = connect(`${reg.host}/multi2:all`, opts());
+      assert.equal((await client.headManifest('all'))?.digest, info.digest);
+      assert.ok(await client.headManifest(arm.digest));
+      const fresh = new ContentStore(path.join(root, 'idx'));
+      const p = await pull(`${reg.host}/multi2:all`, { ...opts(), store: fresh, platform: { os: 'linux', architecture: 'arm64' } });
+      assert.equal(p.manifest.digest, arm.digest);
+      // Only one platform is in `fresh` now: pushing that index whole is refused in one line.
+      await assert.rejects(pushFromStore(fresh, p.index!, `${reg.host}/multi3:all`, opts()), /multi3:all: index entry linux\/amd64 \(sha256:[0-9a-f]+\) is not in the local store; cannot push the index whole$/);
     });
 
     it('lazy RemoteImage reads nothing until asked, then streams a verified layer', async () => {

@@ -17,7 +17,6 @@ export function parseChallenges(header: string): Challenge[] {
   let current: Challenge | undefined;
   while (i < s.length) {
     skipWs();
-    const start = i;
     const name = token();
     if (!name) { i++; continue; }
     while (i < s.length && s[i] === ' ') i++;
@@ -36,7 +35,6 @@ export function parseChallenges(header: string): Challenge[] {
       if (!current) { current = { scheme: '', params: {} }; out.push(current); }
       current.params[name.toLowerCase()] = value;
     } else {
-      void start;
       current = { scheme: name.toLowerCase(), params: {} };
       out.push(current);
     }

@@ -26,7 +26,6 @@ export function sessionFor(registry: string, opts: ConnectOptions = {}): Registr
 /** A client for the repository a reference names (a string is parsed docker-style). */
 export function connect(ref: string | Reference, opts: ConnectOptions = {}, push = false): RepositoryClient {
   const r = typeof ref === 'string' ? parseReference(ref) : ref;
-  if (opts.insecure === undefined && /^https?:\/\//.test(r.registry)) throw new RegistryError(`${r.registry}: give a host, not a URL`);
   return new RepositoryClient(sessionFor(r.registry, opts), r, push);
 }
 

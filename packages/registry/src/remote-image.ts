@@ -3,7 +3,7 @@ import { decompress, isDigest, MediaType, type Descriptor, type Digest, type Ima
 import type { FetchedManifest, RepositoryClient } from './client.js';
 import { RegistryError } from './errors.js';
 import { DEFAULT_PLATFORM, selectPlatform } from './platform.js';
-import { readBody } from './transport.js';
+import { readAll } from './transport.js';
 
 const INDEX_TYPES = new Set<string>([MediaType.ociIndex, MediaType.dockerManifestList]);
 const MANIFEST_TYPES = new Set<string>([MediaType.ociManifest, MediaType.dockerManifest]);
@@ -94,8 +94,7 @@ export class RemoteImage implements Image {
   async rawConfig(): Promise<Buffer> {
     this.configBytes ??= (async () => {
       const desc = (await this.manifest()).config;
-      const stream = await this.client.blob(desc);
-      return readBody({ status: 200, headers: {}, url: '', body: stream as never }, 16 << 20);
+      return readAll(await this.client.blob(desc), 16 << 20, `${this.client.label}: config ${desc.digest}`);
     })();
     return this.configBytes;
   }

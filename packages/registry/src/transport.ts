@@ -42,13 +42,18 @@ const insecureHttpsAgent = new https.Agent({ keepAlive: true, maxSockets: 16, re
 
 const RETRY_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 
-/** Reads a whole (small) response body. */
+/** Reads a whole (small) response body; more than `limit` bytes is an error. */
 export async function readBody(res: HttpResponse, limit = 64 << 20): Promise<Buffer> {
+  return readAll(res.body, limit, res.url);
+}
+
+/** Reads a whole (small) stream — a manifest, a config — refusing more than `limit` bytes. */
+export async function readAll(stream: Readable, limit: number, what: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let n = 0;
-  for await (const c of res.body as AsyncIterable<Buffer>) {
+  for await (const c of stream as AsyncIterable<Buffer>) {
     n += c.length;
-    if (n > limit) { res.body.destroy(); throw new RegistryError(`${res.url}: response larger than ${limit} bytes`); }
+    if (n > limit) { stream.destroy(); throw new RegistryError(`${what}: larger than ${limit} bytes`); }
     chunks.push(c);
   }
   return Buffer.concat(chunks);

@@ -18,7 +18,7 @@ export const command: Command = {
   summary: 'push an image from the local store to a registry',
   usage: `Usage: strata push [OPTIONS] NAME [DEST]
 
-Pushes the local image NAME to DEST (default: NAME). Each blob is checked with HEAD first, mounted from
+Pushes the local image NAME to DEST (default: NAME); a multi-platform index is pushed whole. Each blob is checked with HEAD first, mounted from
 NAME's repository when DEST is another repository of the same registry, else uploaded; then the manifest is
 PUT with its own media type. Prints "TAG: digest: sha256:… size: N".
 
@@ -37,17 +37,18 @@ Options:
     const chunk = str(p, 'chunk-size');
     if (chunk !== undefined && !(Number.isSafeInteger(Number(chunk)) && Number(chunk) > 0)) throw new UsageError('--chunk-size wants a positive number of bytes');
     const local = new oci.LocalStore(oci.defaultStateRoot());
-    let image: oci.Image;
+    let record: oci.Descriptor;
     let hints: (d: oci.Digest) => string[];
     try {
-      image = await local.image(p.positionals[0]!);
+      record = await local.lookup(p.positionals[0]!);
       hints = await registry.mountHintsFromStore(local, dest.registry, dest.repository);
     } finally {
       local.close();
     }
     const sameRegistrySource = src.registry === dest.registry && src.repository !== dest.repository ? [src.repository] : [];
     const quiet = flag(p, 'quiet');
-    const res = await registry.push(image, dest, {
+    // A multi-platform index is pushed whole; a single manifest as itself.
+    const res = await registry.pushFromStore(local.content, record, dest, {
       ...connectOptions(p),
       mountFrom: (d) => [...new Set([...sameRegistrySource, ...hints(d)])],
       ...(chunk !== undefined ? { chunkSize: Number(chunk) } : {}),
