@@ -60,9 +60,13 @@ int ufs_copy_xattrs(struct ufs *u, int srcdirfd, const char *src, int dstdirfd, 
   return r;
 }
 
-static int copy_data(int in, int out, off_t size) {
+static int copy_data(struct ufs *u, int in, int out, off_t size) {
   if (size == 0) return 0;
-  if (sys_ficlone(out, in) == 0) return 0;
+  if (!u->no_clone) {
+    int c = sys_ficlone(out, in);
+    if (c == 0) return 0;
+    if (c == -EOPNOTSUPP || c == -ENOTTY || c == -EINVAL || c == -ENOSYS) u->no_clone = true;
+  }
   off_t done = 0;
   while (done < size) {
     ssize_t n = sys_copy_file_range(in, out, (size_t)(size - done));
@@ -88,6 +92,37 @@ static int copy_data(int in, int out, off_t size) {
   return 0;
 }
 
+/* A regular file's copy, all through descriptors (fewer path walks than the generic path below). */
+static int reg_copy(struct ufs *u, int in, int out, const struct stat *st, bool trunc) {
+  int r = trunc ? 0 : copy_data(u, in, out, st->st_size);
+  if (r == 0) r = sys_fchown(out, st->st_uid, st->st_gid);
+  if (r == 0) r = sys_fchmod(out, st->st_mode & 07777);
+  char stack[4096];
+  char *list = stack;
+  ssize_t n = r == 0 ? sys_flistxattr(in, list, sizeof stack) : 0;
+  if (n == -ERANGE) { /* a long list: size it, then read it */
+    n = sys_flistxattr(in, NULL, 0);
+    list = n > 0 ? malloc((size_t)n) : NULL;
+    if (n > 0 && !list) return -ENOMEM;
+    if (n > 0) n = sys_flistxattr(in, list, (size_t)n);
+  }
+  static __thread char value[65536];
+  for (ssize_t at = 0; r == 0 && n > 0 && at < n; at += (ssize_t)strlen(list + at) + 1) {
+    const char *name = list + at;
+    if (private_xattr(name)) continue;
+    ssize_t vl = sys_fgetxattr(in, name, value, sizeof value);
+    if (vl == -ENODATA) continue;
+    if (vl < 0) { r = (int)vl; break; }
+    int wr = sys_fsetxattr(out, name, value, (size_t)vl, 0);
+    if (wr < 0 && !((wr == -EPERM || wr == -ENOTSUP || wr == -EOPNOTSUPP) && !u->privileged)) r = wr;
+  }
+  if (n < 0 && n != -ENOTSUP && n != -EOPNOTSUPP) r = (int)n;
+  if (list != stack) free(list);
+  struct timespec ts[2] = {st->st_atim, st->st_mtim};
+  if (r == 0) r = sys_futimens(out, ts);
+  return r;
+}
+
 /* Builds a copy of layer/path as work/tmp. */
 static int build_copy(struct ufs *u, int srcfd, const char *path, const struct stat *st, const char *tmp, bool trunc) {
   int w = u->workfd, r = 0;
@@ -97,10 +132,10 @@ static int build_copy(struct ufs *u, int srcfd, const char *path, const struct s
     if (in < 0) return in;
     int out = sys_openat(w, tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (out < 0) { sys_close(in); return out; }
-    if (!trunc) r = copy_data(in, out, st->st_size);
+    r = reg_copy(u, in, out, st, trunc);
     sys_close(in);
     sys_close(out);
-    break;
+    return r;
   }
   case S_IFDIR:
     r = sys_mkdirat(w, tmp, 0700);

@@ -3,8 +3,10 @@
 #define STRATA_HANDLE_H
 
 #include "unionfs.h"
+#include "tracked.h"
 
 struct handle {
+  struct tracked tr; /* first: the tracked pointer is the handle */
   int fd;
   int backing_id;
   struct node *node;
@@ -12,6 +14,7 @@ struct handle {
 
 /* Closes the descriptor and drops the node's passthrough backing reference (takes u->lock). */
 void ufs_op_release_handle(struct handle *h);
+void ufs_release_tracked(struct tracked *t);
 
 int ufs_node_at(struct ufs *u, struct node *n, int *dirfd, char *path, size_t len, bool *viafd);
 

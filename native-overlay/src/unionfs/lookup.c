@@ -15,19 +15,26 @@ int ufs_resolve(struct ufs *u, struct node *dir, const char *name, struct found 
   if (r == 0) r = node_path(dir, name, path, sizeof path);
   if (r < 0) return r;
   bool have = false;
+  f->upper_whiteout = f->upper_wh_file = false;
   for (int i = dir->layer; i <= dir->last; i++) {
     if (u->layers[i].fd < 0) continue;
     struct stat st;
     r = sys_fstatat(u->layers[i].fd, path, &st, AT_SYMLINK_NOFOLLOW);
     if (r == -ENOENT || r == -ENOTDIR) {
-      if (ufs_has_wh_file(u, i, dirpath, name)) break;
+      if (ufs_has_wh_file(u, i, dirpath, name)) {
+        f->upper_wh_file = i == UPPER;
+        break;
+      }
       continue;
     }
     if (r < 0) {
       if (have) break; /* an unreadable lower below what we found: it stays hidden */
       return r;
     }
-    if (ufs_is_whiteout(&st)) break;
+    if (ufs_is_whiteout(&st)) {
+      f->upper_whiteout = i == UPPER;
+      break;
+    }
     if (!have) {
       have = true;
       f->layer = f->last = i;
@@ -105,6 +112,8 @@ int ufs_lookup(struct ufs *u, struct node *dir, const char *name, struct fuse_en
     if (node_set_name(n, dir, name) < 0) return -ENOMEM;
     n->layer = f.layer;
     n->last = f.last;
+    n->mode = f.st.st_mode;
+    n->gid = f.st.st_gid;
   } else {
     n = node_new(u, dir, name, &f.st, f.layer, f.last, ufs_make_ino(u, f.layer, f.st.st_ino));
     if (!n) return -ENOMEM;

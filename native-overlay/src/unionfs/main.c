@@ -3,6 +3,7 @@
  * SIGTERM/SIGINT/SIGHUP the loop ends and we unmount before exiting. */
 #define _GNU_SOURCE
 #include "unionfs.h"
+#include "tracked.h"
 #include "../sys/fsys.h"
 #include "../sys/proc.h"
 #include "../sys/sys.h"
@@ -106,6 +107,7 @@ int main(int argc, char **argv) {
   fuse_remove_signal_handlers(u->se);
   unmount_it(u);
   fuse_session_destroy(u->se);
+  tracked_release_all();
   sys_guardian_goodbye(guardian);
   return r < 0 ? 1 : 0;
 }

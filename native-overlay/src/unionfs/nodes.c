@@ -58,6 +58,8 @@ struct node *node_new(struct ufs *u, struct node *parent, const char *name, cons
   n->layer = layer;
   n->last = last;
   n->type = st->st_mode & S_IFMT;
+  n->mode = st->st_mode;
+  n->gid = st->st_gid;
   n->ino = ino;
   n->fd = -1;
   n->backing_id = 0;

@@ -24,9 +24,9 @@ struct spec {
 struct creds ufs_creds_for(struct ufs *u, fuse_req_t req, struct node *dir, mode_t *mode) {
   const struct fuse_ctx *ctx = fuse_req_ctx(req);
   struct creds c = {.uid = ctx->uid, .gid = ctx->gid};
-  struct stat st;
-  if (ufs_node_stat(u, dir, &st) == 0 && (st.st_mode & S_ISGID)) { /* BSD group semantics of setgid dirs */
-    c.gid = st.st_gid;
+  (void)u;
+  if (dir->mode & S_ISGID) { /* BSD group semantics of setgid dirs */
+    c.gid = dir->gid;
     if (S_ISDIR(*mode)) *mode |= S_ISGID;
   }
   return c;
@@ -55,7 +55,7 @@ static int make(int dirfd, const char *name, struct spec *s, struct ufs *u) {
 }
 
 static int own(int dirfd, const char *name, struct spec *s, struct creds c) {
-  if (s->link) return 0;
+  if (s->link || (c.uid == 0 && c.gid == 0)) return 0; /* made by root (us) already */
   int r = sys_fchownat(dirfd, name, c.uid, c.gid, AT_SYMLINK_NOFOLLOW);
   /* chown drops set-id bits of files: put the requested mode back */
   if (r == 0 && !S_ISLNK(s->mode) && (s->mode & 06000)) r = sys_fchmodat(dirfd, name, s->mode & 07777);
@@ -78,11 +78,10 @@ static int create_in_upper(struct ufs *u, fuse_req_t req, struct node *dir, cons
   if ((r = node_path(dir, NULL, dirpath, sizeof dirpath)) < 0) return r;
   int up = u->layers[UPPER].fd;
   struct stat st;
-  bool over_whiteout = sys_fstatat(up, path, &st, AT_SYMLINK_NOFOLLOW) == 0;
-  bool wh_file = !over_whiteout && ufs_has_wh_file(u, UPPER, dirpath, name);
+  /* resolve saw the upper's marker, if any (an upper dir copied up just now holds none) */
+  bool over_whiteout = f.upper_whiteout, wh_file = f.upper_wh_file;
   struct creds c = ufs_creds_for(u, req, dir, &s->mode);
   if (over_whiteout) {
-    if (!ufs_is_whiteout(&st)) return -EEXIST; /* something invisible yet real: refuse to clobber it */
     char tmp[64];
     ufs_tmpname(u, tmp, sizeof tmp);
     r = make(u->workfd, tmp, s, u);
@@ -107,7 +106,8 @@ static int create_in_upper(struct ufs *u, fuse_req_t req, struct node *dir, cons
     }
     if (wh_file) ufs_drop_wh_file(u, dirpath, name);
   }
-  if ((r = sys_fstatat(up, path, &st, AT_SYMLINK_NOFOLLOW)) < 0) return r;
+  r = s->fd >= 0 ? sys_fstat(s->fd, &st) : sys_fstatat(up, path, &st, AT_SYMLINK_NOFOLLOW);
+  if (r < 0) return r;
   struct node *n = s->link;
   if (n) {
     node_set_name(n, dir, name);
@@ -189,6 +189,7 @@ void ufs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t m
   }
   UNLOCK(u);
   if (r < 0) { free(h); fuse_reply_err(req, -r); return; }
+  tracked_add(&h->tr, ufs_release_tracked);
   fi->fh = (uint64_t)(uintptr_t)h;
   fi->keep_cache = 1;
   if (ufs_reply_create(req, &e, fi, h->backing_id) == -ENOENT) ufs_op_release_handle(h);

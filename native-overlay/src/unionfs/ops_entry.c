@@ -120,6 +120,7 @@ void ufs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_se
   int r = apply_setattr(u, n, attr, to_set, fi);
   if (r == 0 && (to_set & FUSE_SET_ATTR_SIZE)) ufs_kill_privs(u, req, n);
   if (r == 0) r = ufs_node_stat(u, n, &st);
+  if (r == 0) { n->mode = st.st_mode; n->gid = st.st_gid; }
   UNLOCK(u);
   if (r < 0) fuse_reply_err(req, -r);
   else fuse_reply_attr(req, &st, u->opt.timeout);

@@ -54,14 +54,22 @@ void ufs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
     fuse_reply_err(req, -r);
     return;
   }
+  tracked_add(&h->tr, ufs_release_tracked);
   fi->fh = (uint64_t)(uintptr_t)h;
   if (!fi->direct_io) fi->keep_cache = 1;
   fi->noflush = !wants_write(fi->flags);
   if (ufs_reply_open(req, fi, h->backing_id) == -ENOENT) ufs_op_release_handle(h);
 }
 
+void ufs_release_tracked(struct tracked *t) {
+  struct handle *h = (struct handle *)t;
+  if (h->fd >= 0) sys_close(h->fd);
+  free(h); /* at shutdown: backings die with the connection */
+}
+
 void ufs_op_release_handle(struct handle *h) {
   struct ufs *u = &g_ufs;
+  tracked_remove(&h->tr);
   if (h->backing_id > 0) {
     LOCK(u);
     struct node *n = h->node;

@@ -2,6 +2,7 @@
  * a higher layer (or whited out there) hides the same name below; markers never show. */
 #define _GNU_SOURCE
 #include "unionfs.h"
+#include "tracked.h"
 #include "../sys/fsys.h"
 
 #include <dirent.h>
@@ -17,6 +18,7 @@ struct dent {
 };
 
 struct dirh {
+  struct tracked tr; /* first: the tracked pointer is the dirh */
   struct dent *ents;
   size_t n, cap;
   char **seen; /* open-addressing set of names already decided */
@@ -115,6 +117,10 @@ static int scan_layer(struct ufs *u, struct dirh *d, int layer, const char *path
   return err;
 }
 
+static void release_tracked(struct tracked *t) {
+  dirh_free((struct dirh *)t);
+}
+
 static int build(struct ufs *u, struct node *dir, struct dirh **out) {
   struct dirh *d = calloc(1, sizeof *d);
   if (!d) return -ENOMEM;
@@ -145,10 +151,11 @@ void ufs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
   int r = build(u, node_of(ino), &d);
   UNLOCK(u);
   if (r < 0) { fuse_reply_err(req, -r); return; }
+  tracked_add(&d->tr, release_tracked);
   fi->fh = (uint64_t)(uintptr_t)d;
   fi->cache_readdir = 1; /* the kernel drops it whenever it changes this dir through us */
   fi->keep_cache = 1;
-  if (fuse_reply_open(req, fi) == -ENOENT) dirh_free(d);
+  if (fuse_reply_open(req, fi) == -ENOENT) { tracked_remove(&d->tr); dirh_free(d); }
 }
 
 static void reply_dir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi, bool plus) {
@@ -193,6 +200,8 @@ void ufs_op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, 
 
 void ufs_op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
   (void)ino;
-  dirh_free((struct dirh *)(uintptr_t)fi->fh);
+  struct dirh *d = (struct dirh *)(uintptr_t)fi->fh;
+  tracked_remove(&d->tr);
+  dirh_free(d);
   fuse_reply_err(req, 0);
 }

@@ -34,6 +34,8 @@ struct node {
   int layer;              /* layer holding the top object */
   int last;               /* directories: lowest layer merged into this one */
   mode_t type;            /* S_IFMT bits */
+  mode_t mode;            /* last known st_mode and st_gid (set-gid dirs decide new files' group) */
+  gid_t gid;
   int fd;                 /* -1, or O_PATH kept when our name was unlinked while other links remain */
   bool hashed;
   int backing_id;         /* passthrough backing shared by all opens of this node */
@@ -67,7 +69,8 @@ struct ufs {
   const char *opaque_xattr; /* trusted.overlay.opaque or user.overlay.opaque */
   int devfd;                /* /dev/fuse */
   bool passthrough;         /* negotiated FUSE passthrough */
-  bool killpriv;            /* negotiated FUSE_HANDLE_KILLPRIV_V2: we drop set-id bits, not the kernel */
+  bool killpriv;
+  bool no_clone;            /* FICLONE failed once for lack of support: copy instead from then on */            /* negotiated FUSE_HANDLE_KILLPRIV_V2: we drop set-id bits, not the kernel */
   pthread_mutex_t lock;
   struct node *root;
   struct node **table;
@@ -105,6 +108,8 @@ struct found {
   int last;        /* directories: lowest layer merged */
   struct stat st;  /* of the top object */
   bool lower_below;/* some lower layer below the top also holds the name (or a dir merges) */
+  bool upper_whiteout; /* set even on -ENOENT: the upper holds a 0/0 device for the name */
+  bool upper_wh_file;  /* ... or a .wh.<name> file */
 };
 /* Resolves name under dir across layers: 0 and *f, or -ENOENT (absent or whited out), or -errno. */
 int ufs_resolve(struct ufs *u, struct node *dir, const char *name, struct found *f);
