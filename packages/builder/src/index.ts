@@ -11,3 +11,6 @@ export * as executor from '@strata/executor';
 export * as planner from '@strata/planner';
 export * as cache from '@strata/cache';
 export { runContainer, unpackImage, type RunContainerOptions } from './run-container.js';
+export { build, type BuildOptions, type BuildResult } from './build.js';
+export { parseOutput, type OutputSpec } from './outputs.js';
+export { BuildError } from './errors.js';

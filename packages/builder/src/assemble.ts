@@ -1,0 +1,44 @@
+import { MediaType, MemoryImage, StoreLayer, compressionOfMediaType, digestOf, layerMediaType, jsonBytes, type ContentStore, type Digest, type ImageConfig, type Manifest } from '@strata/oci';
+import type { Graph, SolveResult } from '@strata/planner';
+import type { LayerChain } from '@strata/cache';
+
+/**
+ * The image of the target stage: the planner's config and history, with each history entry of a step that
+ * wrote no layer marked empty_layer and rootfs.diff_ids from the head's layer chain. A step's history time is
+ * when it ran (kept in its cache record, so a fully cached rebuild gives the same digest, as BuildKit's does);
+ * a metadata step takes the time of the step before it; `fallback` (now, or SOURCE_DATE_EPOCH) when none ran.
+ */
+export function assembleImage(graph: Graph, solved: SolveResult<LayerChain>, cs: ContentStore, fallback: string): MemoryImage {
+  const plan = graph.stages.get(graph.target)!;
+  const layers = solved.head === null ? [] : solved.outcomes.get(solved.head)?.state.layers ?? [];
+  const config: ImageConfig = structuredClone(plan.config);
+  const history = config.history ?? [];
+  const firstStep = history.length - plan.steps.length;
+  const ranAt = (op: string) => (graph.ops.get(op)?.kind === 'source' ? undefined : solved.outcomes.get(op)?.state.created);
+  // Metadata steps before the first filesystem step take that step's time, so no step stamps "now" on a hit.
+  let created = plan.steps.map((s) => ranAt(s.op)).find((t) => t !== undefined);
+  plan.steps.forEach((step, i) => {
+    created = ranAt(step.op) ?? created;
+    const h = history[firstStep + i];
+    if (!h) return;
+    h.created = created ?? fallback;
+    if (solved.outcomes.get(step.op)?.emptyLayer) h.empty_layer = true;
+  });
+  config.created = created ?? fallback;
+  config.rootfs = { type: 'layers', diff_ids: layers.map((l) => l.diffId) };
+  const rawConfig = jsonBytes(config);
+  const manifest: Manifest = {
+    schemaVersion: 2,
+    mediaType: MediaType.ociManifest,
+    config: { mediaType: MediaType.ociConfig, digest: digestOf(rawConfig) as Digest, size: rawConfig.length },
+    // Docker-typed base layers are relabelled: the bytes are the same, an OCI manifest names OCI types.
+    layers: layers.map((l) => ({ mediaType: ociLayerType(l.mediaType), digest: l.digest, size: l.size })),
+  };
+  const storeLayers = layers.map((l) => new StoreLayer(cs, { mediaType: l.mediaType, digest: l.digest, size: l.size }, l.diffId));
+  return new MemoryImage(jsonBytes(manifest), rawConfig, storeLayers);
+}
+
+function ociLayerType(mt: string): string {
+  const c = compressionOfMediaType(mt);
+  return c === undefined ? mt : layerMediaType(c, false);
+}

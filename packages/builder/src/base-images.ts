@@ -1,0 +1,64 @@
+import { NotFoundError, normaliseImageName, type Image, type LocalStore, type Platform } from '@strata/oci';
+import { parseReference, pull } from '@strata/registry';
+import type { ResolvedImage } from '@strata/planner';
+import { BuildError } from './errors.js';
+
+function platformOf(p: string): Platform {
+  const [os, architecture, variant] = p.split('/');
+  const out: Platform = { os: os || 'linux', architecture: architecture || 'amd64' };
+  if (variant) out.variant = variant;
+  return out;
+}
+
+/** Registries a build may pull from without TLS: only this machine. */
+const isLoopback = (host: string) => /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/.test(host);
+
+/**
+ * Base images of a build: looked up in the local store, and pulled from a registry when missing (only from a
+ * registry named in the reference; strata never reaches out to Docker Hub behind the user's back). Resolved
+ * images are remembered by manifest digest for the worker.
+ */
+export class BaseImages {
+  private readonly byManifest = new Map<string, Image>();
+  constructor(private readonly store: LocalStore, private readonly allowPull = true) {}
+
+  /** The planner's ImageResolver. */
+  resolve = async (ref: string, platform: string): Promise<ResolvedImage> => {
+    const img = await this.find(ref, platformOf(platform));
+    const digest = await img.digest();
+    this.byManifest.set(digest, img);
+    return { digest, config: await img.config() };
+  };
+
+  /** The image a source op resolved to. */
+  async byDigest(digest: string, ref: string): Promise<Image> {
+    const img = this.byManifest.get(digest);
+    if (!img) throw new BuildError(`image ${ref}: ${digest} was not resolved in this build`);
+    return img;
+  }
+
+  private async find(ref: string, platform: Platform): Promise<Image> {
+    try {
+      return await this.store.image(ref, platform);
+    } catch (e) {
+      if (!(e instanceof NotFoundError)) throw e;
+    }
+    const parsed = (() => {
+      try {
+        return parseReference(ref);
+      } catch {
+        return undefined;
+      }
+    })();
+    const explicitHost = parsed !== undefined && ref.includes('/') && /[.:]|^localhost$/.test(ref.split('/')[0]!);
+    if (!this.allowPull || !parsed || !explicitHost) {
+      throw new BuildError(`base image ${ref} not found in the local store (strata pull or strata import it first)`);
+    }
+    const host = ref.split('/')[0]!;
+    const res = await pull(ref, {
+      store: this.store.content, platform, insecure: isLoopback(host),
+      recordName: async (name, desc) => { this.store.names.set(normaliseImageName(name), desc); },
+    } as Parameters<typeof pull>[1]);
+    return this.store.image(ref, platform).catch(() => { throw new BuildError(`base image ${ref}: pulled ${res.manifest.digest} but cannot open it`); });
+  }
+}

@@ -1,0 +1,127 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parse, toStages } from '@strata/dockerfile';
+import { BuildContext, checksumSources } from '@strata/context';
+import type { SecretSource } from '@strata/executor';
+import { LocalStore, defaultStateRoot, type Digest, type Image } from '@strata/oci';
+import { compile, solve, type EventSink, type SourceChecksumFn, type SourceDigest } from '@strata/planner';
+import { openSnapshotter, type DriverName } from '@strata/snapshot';
+import { assembleImage } from './assemble.js';
+import { BaseImages } from './base-images.js';
+import { BuildCache } from './cache-adapter.js';
+import { BuildError } from './errors.js';
+import { writeOutputs, type OutputSpec } from './outputs.js';
+import type { StepServices } from './step-layer.js';
+import { BuildWorker } from './worker.js';
+import { isUrl } from './add-sources.js';
+
+/** Everything `strata build` can be told. */
+export interface BuildOptions {
+  contextDir: string;
+  /** Dockerfile path; default CONTEXT/Dockerfile. */
+  dockerfile?: string;
+  /** Names in the local store (-t, repeatable). */
+  tags?: string[];
+  target?: string;
+  buildArgs?: Record<string, string>;
+  /** Target platform, `os/arch[/variant]`; default the host's. */
+  platform?: string;
+  noCache?: boolean;
+  noCacheFilter?: string[];
+  stateRoot?: string;
+  secrets?: Record<string, SecretSource>;
+  ssh?: Record<string, string>;
+  outputs?: OutputSpec[];
+  /** Progress events of every step. */
+  events?: EventSink;
+  /** One-line warnings (a cache record with a missing blob, …). */
+  warn?: (message: string) => void;
+  /** Snapshot driver; default chosen by probing. */
+  driver?: DriverName | 'auto';
+  /** Steps run at once; default one per core. */
+  concurrency?: number;
+  signal?: AbortSignal;
+}
+
+/** What a finished build made. */
+export interface BuildResult {
+  image: Image;
+  /** Manifest digest. */
+  digest: Digest;
+  /** Config digest (Docker's image id). */
+  id: Digest;
+  names: string[];
+  /** Steps answered from the cache / run. */
+  cached: number;
+  ran: number;
+  /** The snapshot driver used and why. */
+  driver: string;
+}
+
+/** SOURCE_DATE_EPOCH from the build args or the environment, in seconds. */
+function sourceDateEpoch(o: BuildOptions): number | undefined {
+  const v = o.buildArgs?.SOURCE_DATE_EPOCH ?? process.env.SOURCE_DATE_EPOCH;
+  if (v === undefined || v === '') return undefined;
+  if (!/^\d+$/.test(v)) throw new BuildError(`SOURCE_DATE_EPOCH=${v} is not a number of seconds`);
+  return Number(v);
+}
+
+/**
+ * Builds an image from a Dockerfile and a context, as `docker build` does: parse → compile (reachable stages
+ * only) → solve with the content-hash cache (hits do no file work; misses are explained) → assemble the
+ * image → store it under its names and write the requested outputs.
+ */
+export async function build(o: BuildOptions): Promise<BuildResult> {
+  const contextDir = path.resolve(o.contextDir);
+  const dockerfilePath = path.resolve(o.dockerfile ?? path.join(contextDir, 'Dockerfile'));
+  const filename = path.relative(process.cwd(), dockerfilePath) || dockerfilePath;
+  const text = await readFile(dockerfilePath, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    throw new BuildError(`${filename}: cannot read the Dockerfile (${e.code ?? e.message})`);
+  });
+  const buildArgs = o.buildArgs ?? {};
+  const tree = parse(text, { filename });
+  const stages = toStages(tree, { buildArgs, ...(o.platform ? { platform: o.platform } : {}) });
+  const root = path.resolve(o.stateRoot ?? defaultStateRoot());
+  const store = new LocalStore(root);
+  try {
+    const snap = await openSnapshotter({ root, ...(o.driver ? { driver: o.driver } : {}) });
+    const bases = new BaseImages(store);
+    const graph = await compile(stages, { buildArgs, resolveImage: bases.resolve, filename, ...(o.target ? { target: o.target } : {}) });
+    let ctx: Promise<BuildContext> | undefined;
+    const context = () => (ctx ??= BuildContext.open(contextDir, { stateRoot: root, dockerfilePath }));
+    const sourceChecksum: SourceChecksumFn = async (req) => {
+      const local = req.sources.filter((s) => !isUrl(s));
+      const urls = req.sources.filter(isUrl);
+      const sum: SourceDigest = local.length > 0
+        ? await checksumSources(await context(), local, { excludes: req.exclude, dropMode: req.dropMode, dropOwner: req.dropOwner })
+        : { digest: 'sha256:' + createHash('sha256').digest('hex'), files: {} };
+      if (urls.length === 0) return sum;
+      // A URL is keyed by its address (and --checksum, which is part of the op); BuildKit re-fetches to compare.
+      return { digest: 'sha256:' + createHash('sha256').update(sum.digest + '\n' + urls.join('\n')).digest('hex'), files: sum.files };
+    };
+    const epoch = sourceDateEpoch(o);
+    const now = () => (epoch !== undefined ? new Date(epoch * 1000).toISOString() : new Date().toISOString());
+    const svc: StepServices = { root, snap, cs: store.content, now, ...(epoch !== undefined ? { epochNs: BigInt(epoch) * 1_000_000_000n } : {}) };
+    const cache = new BuildCache(root, store.content, o.warn);
+    const worker = new BuildWorker(svc, { contextDir, context, bases, secrets: o.secrets ?? {}, ssh: o.ssh ?? {} });
+    let cached = 0;
+    let ran = 0;
+    const events: EventSink = (e) => {
+      if (e.type === 'end') e.cached ? cached++ : ran++;
+      o.events?.(e);
+    };
+    const solved = await solve(graph, worker, cache, events, {
+      sourceChecksum, noCache: o.noCache ?? false, noCacheFilter: o.noCacheFilter ?? [],
+      ...(o.concurrency ? { concurrency: o.concurrency } : {}), ...(o.signal ? { signal: o.signal } : {}),
+    });
+    if (ctx) await (await ctx).save();
+    const image = assembleImage(graph, solved, store.content, now());
+    await store.save(image, o.tags ?? []);
+    await writeOutputs(store, image, o.outputs ?? [], o.tags ?? []);
+    const names = (o.tags ?? []).map((t) => t);
+    return { image, digest: await image.digest(), id: (await image.manifest()).config.digest, names, cached, ran, driver: `${snap.driverName} (${snap.reason})` };
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,82 @@
+import type { BigIntStats } from 'node:fs';
+import { lstat, readdir, readlink } from 'node:fs/promises';
+import path from 'node:path';
+import { cleanPath, compileSegment, hasWildcard, type BuildContext } from '@strata/context';
+import { BuildError } from './errors.js';
+
+/** Where COPY reads from: the build context (ignore rules applied) or another stage's root filesystem. */
+export interface SourceTree {
+  /** Absolute path on the host of a root-relative path ('.' is the root). */
+  abs(rel: string): string;
+  /** lstat of a path, undefined when absent (or ignored). */
+  stat(rel: string): Promise<BigIntStats | undefined>;
+  /** Sorted child names of a directory (ignored ones left out). */
+  children(rel: string): Promise<string[]>;
+}
+
+/** The build context as a SourceTree: only what survived .dockerignore exists. */
+export function contextTree(ctx: BuildContext): SourceTree {
+  return {
+    abs: (rel) => path.join(ctx.dir, rel),
+    stat: async (rel) => (ctx.entries.has(rel) ? lstat(path.join(ctx.dir, rel), { bigint: true }) : undefined),
+    children: async (rel) => [...(ctx.entries.get(rel)?.children ?? [])],
+  };
+}
+
+/** A directory (a mounted stage or image) as a SourceTree. */
+export function dirTree(root: string): SourceTree {
+  return {
+    abs: (rel) => path.join(root, rel),
+    stat: (rel) => lstat(path.join(root, rel), { bigint: true }).catch(() => undefined),
+    children: async (rel) => (await readdir(path.join(root, rel)).catch(() => [] as string[])).sort(),
+  };
+}
+
+const join = (a: string, b: string) => (a === '.' ? b : `${a}/${b}`);
+
+/** Follows symlinks along a root-relative path, never leaving the root (as a chroot would). */
+export async function resolveLinks(tree: SourceTree, rel: string, source: string): Promise<string | undefined> {
+  let todo = rel === '.' ? [] : rel.split('/');
+  let cur = '.';
+  for (let hops = 0; todo.length > 0;) {
+    const name = todo.shift()!;
+    const next = join(cur, name);
+    const st = await tree.stat(next);
+    if (st === undefined) return undefined;
+    if (!st.isSymbolicLink()) {
+      cur = next;
+      continue;
+    }
+    if (++hops > 40) throw new BuildError(`${source}: too many levels of symbolic links`);
+    const target = await readlink(tree.abs(next));
+    const base = target.startsWith('/') ? '/' : '/' + (cur === '.' ? '' : cur);
+    const joined = cleanPath(path.posix.join(base, target));
+    todo = [...(joined === '/' ? [] : joined.slice(1).split('/')), ...todo];
+    cur = '.';
+  }
+  return cur;
+}
+
+/** The root-relative paths a COPY source names: itself, or every match of its wildcards, links followed. */
+export async function matchSource(tree: SourceTree, source: string): Promise<string[]> {
+  const c = cleanPath('/' + source);
+  const rel = c === '/' ? '.' : c.slice(1);
+  if (!hasWildcard(rel)) {
+    const r = await resolveLinks(tree, rel, source);
+    return r === undefined ? [] : [r];
+  }
+  let dirs = ['.'];
+  for (const seg of rel.split('/')) {
+    const next: string[] = [];
+    for (const d of dirs) {
+      if (!(await tree.stat(d))?.isDirectory()) continue;
+      const names = hasWildcard(seg) ? (await tree.children(d)).filter((n) => compileSegment(seg).test(n)) : [seg];
+      for (const n of names) {
+        const r = await resolveLinks(tree, join(d, n), source);
+        if (r !== undefined) next.push(r);
+      }
+    }
+    dirs = next;
+  }
+  return [...new Set(dirs)].sort();
+}

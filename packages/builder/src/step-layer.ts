@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rmdir } from 'node:fs/promises';
+import path from 'node:path';
+import { storeLayerTar, writeLayerTar, type ContentStore, type LayerEntry } from '@strata/oci';
+import { SnapshotExistsError, type Snapshotter } from '@strata/snapshot';
+import type { LayerChain, LayerRef } from '@strata/cache';
+import { ensureChain, snapshotNameOf, storedLayers } from './layer-chain.js';
+
+/** What every filesystem step needs: the state root, its snapshotter and content store, and build-wide settings. */
+export interface StepServices {
+  root: string;
+  /** The time new steps are stamped with (SOURCE_DATE_EPOCH when given). */
+  now(): string;
+  snap: Snapshotter;
+  cs: ContentStore;
+  /** SOURCE_DATE_EPOCH in nanoseconds: mtimes in new layers are clamped to it. */
+  epochNs?: bigint;
+}
+
+/** The result of one filesystem step. */
+export interface StepOutcome {
+  state: LayerChain;
+  emptyLayer: boolean;
+}
+
+/** Mounts a read-only view of a chain for the duration of `use` (COPY --from, RUN --mount from=). */
+export async function withChainView<T>(svc: StepServices, chain: LayerChain | null, use: (rootfs: string) => Promise<T>): Promise<T> {
+  const parent = await ensureChain(svc.snap, storedLayers(svc.cs, chain?.layers ?? []));
+  const key = `view-${randomBytes(8).toString('hex')}`;
+  const m = await svc.snap.view(key, parent);
+  const target = await scratchDir(svc.root, 'view-');
+  const release = await m.mount(target);
+  try {
+    return await use(target);
+  } finally {
+    await release();
+    await rmdir(target);
+    await svc.snap.remove(key);
+  }
+}
+
+/**
+ * Runs `work` on a writable root filesystem over `parent`, then turns what it changed into a new layer: the
+ * change set (sorted, whiteouts as kinds) becomes a deterministic tar, compressed into the content store in the
+ * same pass, and the snapshot is committed under the new chain's name for later steps. No change → empty layer.
+ */
+export async function layerStep(svc: StepServices, parent: LayerChain | null, work: (rootfs: string) => Promise<void>): Promise<StepOutcome> {
+  const parentLayers = parent?.layers ?? [];
+  const parentName = await ensureChain(svc.snap, storedLayers(svc.cs, parentLayers));
+  const key = `step-${randomBytes(8).toString('hex')}`;
+  const m = await svc.snap.prepare(key, parentName);
+  let committed = false;
+  try {
+    const target = await scratchDir(svc.root, 'step-');
+    const release = await m.mount(target);
+    try {
+      await work(target);
+    } finally {
+      await release();
+      await rmdir(target);
+    }
+    const entries = await peek(clamp(svc.snap.changes(key), svc.epochNs));
+    if (entries === undefined) return { state: { layers: parentLayers, created: svc.now() }, emptyLayer: true };
+    const stored = await storeLayerTar(svc.cs, writeLayerTar(entries), 'gzip');
+    const ref: LayerRef = { ...stored.descriptor, diffId: stored.diffId };
+    const layers = [...parentLayers, ref];
+    try {
+      await svc.snap.commit(snapshotNameOf(layers.map((l) => l.diffId))!, key);
+      committed = true;
+    } catch (e) {
+      // The same layer was committed by a concurrent step: the existing snapshot has the same content.
+      if (!(e instanceof SnapshotExistsError)) throw e;
+    }
+    return { state: { layers, created: svc.now() }, emptyLayer: false };
+  } finally {
+    if (!committed) await svc.snap.remove(key).catch(() => {});
+  }
+}
+
+/** A fresh directory under <root>/tmp (same filesystem as the store, so renames stay atomic). */
+export async function scratchDir(root: string, prefix: string): Promise<string> {
+  const tmp = path.join(root, 'tmp');
+  await mkdir(tmp, { recursive: true });
+  return mkdtemp(path.join(tmp, prefix));
+}
+
+async function* clamp(entries: AsyncIterable<LayerEntry>, epochNs: bigint | undefined): AsyncIterable<LayerEntry> {
+  for await (const e of entries) yield epochNs !== undefined && e.mtimeNs > epochNs ? { ...e, mtimeNs: epochNs } : e;
+}
+
+/** Undefined when `it` is empty, else an iterable that yields everything it holds (the first item included). */
+async function peek<T>(it: AsyncIterable<T>): Promise<AsyncIterable<T> | undefined> {
+  const iter = it[Symbol.asyncIterator]();
+  const first = await iter.next();
+  if (first.done) return undefined;
+  return (async function* () {
+    yield first.value;
+    for (let r = await iter.next(); !r.done; r = await iter.next()) yield r.value;
+  })();
+}

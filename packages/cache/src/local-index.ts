@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import { readdir, readFile, rm, stat, utimes, writeFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { writeFileAtomic } from './atomic.js';
+import { CacheError } from './errors.js';
+import { isCacheEntry, type CacheEntry } from './record.js';
+
+const KEY_RE = /^sha256:[a-f0-9]{64}$/;
+
+/**
+ * The local cache index under `<stateRoot>/cache/`: one immutable JSON file per key (records/<hex>.json, written
+ * temp → fsync → rename) and, per slot, an empty marker file per key whose mtime says when the key was last
+ * written or hit (slots/<sha256(slot)>/<hex>). Plain files rather than state.db rows: any number of processes
+ * can add entries at once without a writer lock, and a half-written entry is never visible.
+ */
+export class LocalCacheIndex {
+  readonly dir: string;
+  constructor(stateRoot: string) {
+    this.dir = path.join(stateRoot, 'cache');
+  }
+
+  private recordPath(key: string): string {
+    if (!KEY_RE.test(key)) throw new CacheError(`invalid cache key ${JSON.stringify(key)}`);
+    return path.join(this.dir, 'records', key.slice(7) + '.json');
+  }
+
+  private slotDir(slot: string): string {
+    return path.join(this.dir, 'slots', createHash('sha256').update(slot).digest('hex'));
+  }
+
+  /** The entry of a key, or undefined (an unreadable or malformed record counts as absent). */
+  async get(key: string): Promise<CacheEntry | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.recordPath(key), 'utf8');
+    } catch {
+      return undefined;
+    }
+    try {
+      const e: unknown = JSON.parse(text);
+      return isCacheEntry(e) && e.key === key ? e : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Stores an entry (a key already present is left as it is: entries are immutable). */
+  async put(entry: CacheEntry): Promise<void> {
+    const file = this.recordPath(entry.key);
+    const exists = await stat(file).then(() => true, () => false);
+    if (!exists) await writeFileAtomic(file, JSON.stringify(entry));
+    await this.touch(entry.slot, entry.key);
+  }
+
+  /** Marks a key as used now (for expiry and for "nearest" ordering). */
+  async touch(slot: string, key: string): Promise<void> {
+    const dir = this.slotDir(slot);
+    await mkdir(dir, { recursive: true });
+    const marker = path.join(dir, key.slice(7));
+    const now = new Date();
+    await utimes(marker, now, now).catch(async () => {
+      await writeFile(marker, '');
+    });
+  }
+
+  /** Entries stored under a slot, most recently used first. */
+  async bySlot(slot: string): Promise<CacheEntry[]> {
+    const dir = this.slotDir(slot);
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const timed = await Promise.all(names.map(async (n) => ({ n, t: (await stat(path.join(dir, n)).catch(() => undefined))?.mtimeMs ?? 0 })));
+    timed.sort((a, b) => b.t - a.t);
+    const out: CacheEntry[] = [];
+    for (const { n } of timed) {
+      const e = await this.get(`sha256:${n}`);
+      if (e) out.push(e);
+    }
+    return out;
+  }
+
+  /** Every entry (for `strata cache ls` and prune). */
+  async list(): Promise<CacheEntry[]> {
+    const names = await readdir(path.join(this.dir, 'records')).catch(() => [] as string[]);
+    const out: CacheEntry[] = [];
+    for (const n of names.filter((x) => x.endsWith('.json'))) {
+      const e = await this.get(`sha256:${n.slice(0, -5)}`);
+      if (e) out.push(e);
+    }
+    return out.sort((a, b) => a.created.localeCompare(b.created));
+  }
+
+  /** Removes an entry and its slot marker. */
+  async delete(key: string): Promise<boolean> {
+    const e = await this.get(key);
+    await rm(this.recordPath(key), { force: true });
+    if (e) await rm(path.join(this.slotDir(e.slot), key.slice(7)), { force: true });
+    return e !== undefined;
+  }
+
+  /** When a key was last written or hit (ms since epoch), or undefined. */
+  async lastUsed(entry: CacheEntry): Promise<number | undefined> {
+    return (await stat(path.join(this.slotDir(entry.slot), entry.key.slice(7))).catch(() => undefined))?.mtimeMs;
+  }
+}

@@ -1,0 +1,38 @@
+import type { Descriptor, Digest } from '@strata/oci';
+
+/** One layer of a cached result: its blob descriptor and the digest of its uncompressed tar. */
+export interface LayerRef extends Descriptor {
+  diffId: Digest;
+}
+
+/** What a cached build step produced: the whole layer chain of its root filesystem. */
+export interface LayerChain {
+  layers: LayerRef[];
+  /** When the step that made this chain ran (ISO 8601): history times survive cache hits, so digests do too. */
+  created?: string;
+}
+
+/**
+ * A cache entry (DESIGN §3): the step's result, the pre-image its key was hashed from (kept so a later miss
+ * can be explained) and the step's slot. Entries are immutable: a key's record is written once.
+ */
+export interface CacheEntry {
+  /** Entry format version. */
+  v: 1;
+  key: string;
+  state: LayerChain;
+  emptyLayer: boolean;
+  /** The key's pre-image: opaque here, the planner's PreImage. */
+  preImage: { parent?: string | null } & Record<string, unknown>;
+  slot: string;
+  /** When the entry was written (ISO 8601). */
+  created: string;
+}
+
+/** True when `v` has the shape of a CacheEntry (records come from disk and remote backends). */
+export function isCacheEntry(v: unknown): v is CacheEntry {
+  if (typeof v !== 'object' || v === null) return false;
+  const e = v as Partial<CacheEntry>;
+  return e.v === 1 && typeof e.key === 'string' && typeof e.slot === 'string' && typeof e.preImage === 'object'
+    && typeof e.state === 'object' && e.state !== null && Array.isArray(e.state.layers);
+}

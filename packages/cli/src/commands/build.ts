@@ -1,0 +1,143 @@
+import { writeFile } from 'node:fs/promises';
+import { build, parseOutput, registry, type BuildResult } from '@strata/builder';
+import { flag, multi, parseArgs, str } from '../args.js';
+import { UsageError, type Command } from '../command.js';
+import { progressRenderer } from '../progress/index.js';
+
+const spec = {
+  tag: { type: 'multi', short: 't' },
+  file: { type: 'string', short: 'f' },
+  target: { type: 'string' },
+  'build-arg': { type: 'multi' },
+  platform: { type: 'string' },
+  'no-cache': { type: 'boolean' },
+  'no-cache-filter': { type: 'multi' },
+  secret: { type: 'multi' },
+  ssh: { type: 'multi' },
+  output: { type: 'multi', short: 'o' },
+  iidfile: { type: 'string' },
+  'metadata-file': { type: 'string' },
+  progress: { type: 'string' },
+  driver: { type: 'string' },
+  push: { type: 'boolean' },
+  insecure: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+} as const;
+
+/** `K=V`, or `K` alone to take the value from the environment (docker build's rule). */
+function buildArgs(list: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const a of list) {
+    const i = a.indexOf('=');
+    if (i === 0) throw new UsageError(`--build-arg ${a}: missing name`);
+    if (i > 0) out[a.slice(0, i)] = a.slice(i + 1);
+    else if (process.env[a] !== undefined) out[a] = process.env[a]!;
+  }
+  return out;
+}
+
+/** `id=x,src=path` | `id=x,env=VAR` (buildx's --secret). */
+function secrets(list: string[]): Record<string, { path?: string; data?: string }> {
+  const out: Record<string, { path?: string; data?: string }> = {};
+  for (const s of list) {
+    const kv = new Map(s.split(',').map((p) => p.split('=', 2) as [string, string]));
+    const id = kv.get('id') ?? (kv.get('src') ?? kv.get('source') ?? '').split('/').pop();
+    if (!id) throw new UsageError(`--secret ${s}: needs id=`);
+    const src = kv.get('src') ?? kv.get('source');
+    const env = kv.get('env');
+    if (src) out[id] = { path: src };
+    else if (env !== undefined || process.env[id] !== undefined) {
+      const v = process.env[env ?? id];
+      if (v === undefined) throw new UsageError(`--secret ${s}: environment variable ${env ?? id} is not set`);
+      out[id] = { data: v };
+    } else throw new UsageError(`--secret ${s}: needs src= or env=`);
+  }
+  return out;
+}
+
+function sshAgents(list: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const s of list) {
+    const [id, sock] = s.includes('=') ? (s.split('=', 2) as [string, string]) : [s, process.env.SSH_AUTH_SOCK ?? ''];
+    if (!sock) throw new UsageError(`--ssh ${s}: no socket given and SSH_AUTH_SOCK is not set`);
+    out[id] = sock;
+  }
+  return out;
+}
+
+export const command: Command = {
+  name: 'build',
+  summary: 'build an image from a Dockerfile (docker build)',
+  usage: `Usage: strata build [OPTIONS] CONTEXT
+
+  -t, --tag NAME             name the image in the local store (repeatable)
+  -f, --file FILE            Dockerfile (default CONTEXT/Dockerfile)
+      --target STAGE         build this stage (only the stages it needs run)
+      --build-arg K=V        set a build argument (K alone: from the environment)
+      --platform OS/ARCH     target platform (default the host's)
+      --no-cache             run every step; --no-cache-filter STAGE for one stage
+      --secret id=X,src=F|env=V  secrets for RUN --mount=type=secret
+      --ssh default[=SOCK]   agent sockets for RUN --mount=type=ssh
+  -o, --output type=oci|docker|local|tar,dest=PATH   also write the result there (repeatable)
+      --push                 push every -t name to its registry (--insecure for http)
+      --iidfile F            write the image id (config digest) to F
+      --metadata-file F      write build metadata as JSON to F
+      --progress auto|tty|plain|json   progress output on stderr (json: JSON Lines events)
+      --driver overlay|unionfs|copy    snapshot driver (default: chosen by probing)
+  -q, --quiet                print only the image id
+
+SOURCE_DATE_EPOCH (environment or --build-arg) makes the image reproducible.`,
+  async run(argv, ctx) {
+    const p = parseArgs(argv, { ...spec });
+    if (p.positionals.length !== 1) throw new UsageError('build needs exactly one CONTEXT directory');
+    const mode = flag(p, 'quiet') ? 'json' : str(p, 'progress') ?? 'auto';
+    const out = flag(p, 'quiet') ? () => {} : (s: string) => ctx.err(s);
+    const r = progressRenderer(mode, out, process.stderr.isTTY === true);
+    const driver = str(p, 'driver');
+    if (driver && !['overlay', 'unionfs', 'copy', 'auto'].includes(driver)) throw new UsageError(`--driver ${driver}: want overlay, unionfs or copy`);
+    const tags = multi(p, 'tag');
+    const started = Date.now();
+    let res: BuildResult;
+    try {
+      res = await build({
+        contextDir: p.positionals[0]!,
+        ...(str(p, 'file') ? { dockerfile: str(p, 'file')! } : {}),
+        tags,
+        ...(str(p, 'target') ? { target: str(p, 'target')! } : {}),
+        buildArgs: buildArgs(multi(p, 'build-arg')),
+        ...(str(p, 'platform') ? { platform: str(p, 'platform')! } : {}),
+        noCache: flag(p, 'no-cache'),
+        noCacheFilter: multi(p, 'no-cache-filter'),
+        secrets: secrets(multi(p, 'secret')),
+        ssh: sshAgents(multi(p, 'ssh')),
+        outputs: multi(p, 'output').map(parseOutput),
+        events: (e) => r.event(e),
+        warn: (m) => r.warn(m),
+        ...(driver ? { driver: driver as 'overlay' } : {}),
+      });
+    } catch (e) {
+      r.done(`build failed after ${((Date.now() - started) / 1000).toFixed(1)}s`);
+      throw e;
+    }
+    if (ctx.verbose) ctx.err(`snapshot driver: ${res.driver}\n`);
+    if (flag(p, 'push')) {
+      if (tags.length === 0) throw new UsageError('--push needs at least one -t NAME');
+      for (const t of tags) {
+        const pushed = await registry.push(res.image, t, { insecure: flag(p, 'insecure') });
+        out(`pushed ${t}@${pushed.digest}\n`);
+      }
+    }
+    const iid = str(p, 'iidfile');
+    if (iid) await writeFile(iid, res.id);
+    const meta = str(p, 'metadata-file');
+    if (meta) {
+      await writeFile(meta, JSON.stringify({
+        'containerimage.digest': res.digest, 'containerimage.config.digest': res.id, 'image.name': tags.join(','),
+        'strata.cache': { cached: res.cached, ran: res.ran },
+      }, null, 2) + '\n');
+    }
+    r.done(`built ${res.id}${tags.length ? ` as ${tags.join(', ')}` : ''} in ${((Date.now() - started) / 1000).toFixed(1)}s (${res.cached} cached, ${res.ran} run)`);
+    if (flag(p, 'quiet')) ctx.out(`${res.id}\n`);
+    return 0;
+  },
+};
