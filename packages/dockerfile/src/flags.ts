@@ -18,7 +18,7 @@ export class FlagValues {
       const fail = (msg: string): never => {
         throw new DockerfileError(msg, f.range.start.line, f.range.start.column, filename);
       };
-      const kind = spec[f.name];
+      const kind = Object.hasOwn(spec, f.name) ? spec[f.name] : undefined;
       if (!kind) fail(`unknown flag: --${f.name}`);
       if (this.values.has(f.name) && kind !== 'strings') fail(`duplicate flag specified: --${f.name}`);
       let v: string;

@@ -24,7 +24,7 @@ export function parsePlatform(text: string): Platform {
     throw new DockerfileError(`invalid platform "${text}": expected os/arch[/variant]`);
   }
   let [os, arch, variant] = parts.length === 1 ? ['linux', parts[0]!, ''] : [parts[0]!, parts[1]!, parts[2] ?? ''];
-  const alias = ARCH_ALIASES[arch];
+  const alias = Object.hasOwn(ARCH_ALIASES, arch) ? ARCH_ALIASES[arch] : undefined;
   if (alias) {
     arch = alias[0];
     if (alias[1] && !variant) variant = alias[1];

@@ -83,7 +83,7 @@ export class StageScope {
         let value: string | undefined;
         if (Object.prototype.hasOwnProperty.call(this.buildArgs, name)) value = this.buildArgs[name];
         else if (a.default !== null) value = expand(a.default, vars, { escape: this.stages.escape, ...at });
-        else value = this.stages.globalArgValues[name];
+        else if (Object.hasOwn(this.stages.globalArgValues, name)) value = this.stages.globalArgValues[name];
         if (value !== undefined) this.args.set(name, value);
       }
     }

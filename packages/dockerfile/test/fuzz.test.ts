@@ -27,7 +27,7 @@ const TOKENS = [
   '\\', '\\\n', '`', '"', "'", '$', '${', '}', '${X:-', '${X/', '${X#', '[', ']', '["a", "b"]', '<<EOF', '<<-EOF', '<<"EOF"',
   'EOF\n', '\n', '\t', ' ', '#', '# escape=`\n', '# check=error=true\n', '--mount=type=cache,target=/x', '--from=0', '--',
   '--platform=$BUILDPLATFORM', '=', ',', 'FROM ', 'RUN ', 'COPY ', 'ONBUILD ', 'HEALTHCHECK ', 'ENV ', 'ARG ', ' AS x',
-  '\r', '\u00a0', '\uFEFF', '\u2028', '\x00', '3<<A', 'A\n',
+  '--constructor=x', '${constructor}', '\r', '\u00a0', '\uFEFF', '\u2028', '\x00', '3<<A', 'A\n',
 ];
 
 function mutate(src: Buffer, r: () => number): string {
