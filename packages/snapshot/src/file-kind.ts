@@ -24,5 +24,5 @@ export function splitDev(rdev: bigint): { major: number; minor: number } {
   return { major, minor };
 }
 
-/** The order the OCI tar writer requires: bytes of the whole path (parents still come before children). */
+/** The order the OCI tar writer requires (@strata/oci owns it): component by component, parents first. */
 export { comparePaths } from '@strata/oci';

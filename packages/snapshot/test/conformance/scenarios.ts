@@ -52,14 +52,14 @@ export const scenarios: Scenario[] = [
     name: 'create files and directories',
     run(r) {
       put(r, 'new/sub/file', 'fresh\n'); put(r, 'etc/newfile', 'n\n', 0o640); fs.mkdirSync(p(r, 'emptydir/inner'));
-      put(r, 'dir/b', 'back again\n'); put(r, 'opq/p', 'hidden below, new here');
+      put(r, 'dir/b', 'back again\n'); put(r, 'opq/p', 'hidden below, new here'); put(r, 'new.txt', 'sorts among new/');
     },
     check(r) {
       assert.equal(read(r, 'new/sub/file'), 'fresh\n'); assert.equal(mode(r, 'etc/newfile'), 0o640); assert.equal(read(r, 'etc/keep'), 'unchanged\n');
       assert.equal(read(r, 'dir/b'), 'back again\n'); assert.deepEqual(fs.readdirSync(p(r, 'opq')).sort(), ['from2', 'p']);
     },
     expect: {
-      changed: { new: 'dir', 'new/sub': 'dir', 'new/sub/file': 'file', 'etc/newfile': 'file', 'emptydir/inner': 'dir', 'dir/b': 'file', 'opq/p': 'file' },
+      changed: { new: 'dir', 'new/sub': 'dir', 'new/sub/file': 'file', 'etc/newfile': 'file', 'emptydir/inner': 'dir', 'dir/b': 'file', 'opq/p': 'file', 'new.txt': 'file' },
       unchanged: ['etc/keep', 'etc/conf', 'dir/a', 'opq/from2'],
     },
   },

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { Readable } from 'node:stream';
-import type { LayerEntry } from '@strata/oci';
+import { comparePaths, type LayerEntry } from '@strata/oci';
 import { applyLayerTar, openSnapshotter, materialize, type DriverName, type Snapshotter } from '../../src/index.js';
 import { describeTree, treeDifferences, type TreeDesc } from './tree-snapshot.js';
 import { populateLower1, populateLower2 } from './lowers.js';
@@ -44,7 +44,7 @@ export function checkChangeSet(entries: LayerEntry[], exp: Expectation, tolerate
   const whiteouts = new Set(entries.filter((e) => e.type === 'whiteout').map((e) => e.path));
   const opaque = new Set(entries.filter((e) => e.type === 'opaque').map((e) => e.path));
   const paths = entries.map((e) => e.path);
-  assert.deepEqual(paths, [...paths].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))), 'entries are not sorted');
+  assert.deepEqual(paths, [...paths].sort(comparePaths), 'entries are not in the tar writer\'s order');
   for (const [p, t] of Object.entries(exp.changed)) assert.equal(objects.get(p), t, `${p} should be a ${t} entry; entries: ${paths.join(' ')}`);
   const underOpaque = (p: string) => [...opaque].some((o) => p.startsWith(`${o}/`));
   for (const w of exp.whiteouts ?? []) assert.ok(whiteouts.has(w) || underOpaque(w), `${w} is neither whited out nor under an opaque dir`);
