@@ -23,14 +23,17 @@ export class MemoryCacheIndex<S> implements CacheIndex<S> {
   private readonly records = new Map<string, { record: CacheRecord<S>; preImage: PreImage; slot: string; seq: number }>();
   private seq = 0;
 
+  /** The record under `key`. */
   async get(key: string): Promise<CacheRecord<S> | undefined> {
     return this.records.get(key)?.record;
   }
 
+  /** Store (or replace) a record with its pre-image and slot. */
   async put(key: string, record: CacheRecord<S>, preImage: PreImage, slot: string): Promise<void> {
     this.records.set(key, { record, preImage, slot, seq: this.seq++ });
   }
 
+  /** Pre-images of the slot or with the same parent, newest first. */
   async nearest(slot: string, parentKey: string | null): Promise<StoredPreImage[]> {
     return [...this.records]
       .filter(([, r]) => r.slot === slot || (parentKey !== null && r.preImage.parent === parentKey))

@@ -3,7 +3,7 @@ import type { ContainerConfig } from '@strata/oci';
 import type { CompilerContext, StageState } from './compile-state.js';
 import { commandArgv, lineOf } from './step-util.js';
 import { PlannerError } from './errors.js';
-import { goQuoteList, historyEntry } from './history.js';
+import { goHealthcheck, goList, goMap, goQuoteList, historyEntry } from './history.js';
 
 type MetaKind = 'ENV' | 'LABEL' | 'ARG' | 'CMD' | 'ENTRYPOINT' | 'USER' | 'EXPOSE' | 'VOLUME' | 'STOPSIGNAL'
   | 'HEALTHCHECK' | 'SHELL' | 'ONBUILD' | 'MAINTAINER';
@@ -18,13 +18,13 @@ export function dispatchMeta(cx: CompilerContext, st: StageState, ins: MetaInstr
   const cfg = st.config;
   const shell = cfg.Shell ?? ['/bin/sh', '-c'];
   const change: ContainerConfig = {};
-  let createdBy: string;
+  let createdBy: string | null;
   switch (ins.kind) {
     case 'ENV': {
       // Every pair is expanded against the environment before this instruction (BuildKit expands the whole
       // instruction first), so `ENV A=1 B=$A` gives B the old A.
       const pairs = ins.pairs.map((p) => [x(p.key), x(p.value)] as const);
-      for (const [k, v] of pairs) st.scope.env.set(k, v);
+      for (const [k, v] of pairs) st.scope.setEnv(k, v);
       cfg.Env = change.Env = st.scope.envList();
       createdBy = `ENV ${pairs.map(([k, v]) => `${k}=${v}`).join(' ')}`;
       break;
@@ -44,7 +44,7 @@ export function dispatchMeta(cx: CompilerContext, st: StageState, ins: MetaInstr
         let value: string | undefined = cx.buildArgs[name];
         if (value === undefined && decl.default !== null) value = x(decl.default);
         if (value === undefined) value = cx.stages.globalArgValues[name];
-        st.scope.args.set(name, value);
+        st.scope.declareArg(name, value);
         shown.push(value === undefined ? name : `${name}=${value}`);
       }
       createdBy = `ARG ${shown.join(' ')}`;
@@ -52,6 +52,8 @@ export function dispatchMeta(cx: CompilerContext, st: StageState, ins: MetaInstr
     }
     case 'CMD':
       cfg.Cmd = change.Cmd = commandArgv(ins.command, shell);
+      // BuildKit keeps setting the deprecated Docker field for compatibility; conformance compares it.
+      cfg.ArgsEscaped = change.ArgsEscaped = true;
       st.cmdSet = true;
       createdBy = `CMD ${goQuoteList(cfg.Cmd)}`;
       break;
@@ -70,7 +72,7 @@ export function dispatchMeta(cx: CompilerContext, st: StageState, ins: MetaInstr
       cfg.ExposedPorts = { ...(cfg.ExposedPorts ?? {}) };
       for (const p of ports) cfg.ExposedPorts[p] = {};
       change.ExposedPorts = Object.fromEntries(ports.map((p) => [p, {}]));
-      createdBy = `EXPOSE ${ports.join(' ')}`;
+      createdBy = `EXPOSE ${goMap(ports)}`;
       break;
     }
     case 'VOLUME': {
@@ -79,7 +81,7 @@ export function dispatchMeta(cx: CompilerContext, st: StageState, ins: MetaInstr
       cfg.Volumes = { ...(cfg.Volumes ?? {}) };
       for (const p of paths) cfg.Volumes[p] = {};
       change.Volumes = Object.fromEntries(paths.map((p) => [p, {}]));
-      createdBy = `VOLUME ${goQuoteList(paths)}`;
+      createdBy = `VOLUME ${goList(paths)}`;
       break;
     }
     case 'STOPSIGNAL': {
@@ -100,17 +102,18 @@ export function dispatchMeta(cx: CompilerContext, st: StageState, ins: MetaInstr
       if (ins.startInterval !== null) hc.StartInterval = ins.startInterval;
       if (ins.retries !== null) hc.Retries = ins.retries;
       cfg.Healthcheck = change.Healthcheck = hc;
-      createdBy = `HEALTHCHECK ${goQuoteList(test)}`;
+      createdBy = `HEALTHCHECK ${goHealthcheck(hc)}`;
       break;
     }
     case 'SHELL':
       cfg.Shell = change.Shell = [...ins.argv];
-      createdBy = `SHELL ${goQuoteList(ins.argv)}`;
+      createdBy = `SHELL ${goList(ins.argv)}`;
       break;
     case 'ONBUILD':
       cfg.OnBuild = [...(cfg.OnBuild ?? []), ins.expression];
       change.OnBuild = [ins.expression];
-      createdBy = `ONBUILD ${ins.expression}`;
+      createdBy = null; // BuildKit writes no history entry for ONBUILD
+
       break;
     case 'MAINTAINER':
       st.plan.config.author = ins.name;
@@ -123,7 +126,7 @@ export function dispatchMeta(cx: CompilerContext, st: StageState, ins: MetaInstr
     kind: 'config', stage: st.stage.index, stageName: st.stage.name, line, text: ins.original,
     slot: `${st.stage.name ?? st.stage.index}/meta${st.metaOrdinal}`, parent: st.head, deps: [], args: used.args, env: used.env, change,
   });
-  st.plan.steps.push({ op: id, history: historyEntry(createdBy, false) });
+  st.plan.steps.push({ op: id, history: createdBy === null ? null : historyEntry(createdBy, false) });
 }
 
 /** EXPOSE port specs as nat.ParsePortSpecs reads them: `80`, `80/udp`, `8000-8002/tcp` (one key per port). */

@@ -46,18 +46,18 @@ export async function dispatchRun(cx: CompilerContext, st: StageState, ins: RunI
     });
   }
   st.scope.takeUsed();
-  const env = Object.fromEntries(st.scope.env);
-  const argPairs = st.scope.visibleArgs();
-  const envList = [...st.scope.envList(), ...argPairs.map(([k, v]) => `${k}=${v}`)];
+  const { args, env } = st.scope.visible();
+  const envList = st.scope.processEnv();
   if (!envList.some((kv) => kv.startsWith('PATH='))) envList.push(`PATH=${DEFAULT_PATH}`);
   const proxyEnv = PROXY_ARGS.filter((n) => cx.buildArgs[n] !== undefined && !st.scope.args.has(n))
     .map((n) => `${n}=${cx.buildArgs[n]}`);
-  const prefix = argPairs.length > 0 ? `|${argPairs.length} ${argPairs.map(([k, v]) => `${k}=${v}`).join(' ')} ` : '';
+  const shown = st.scope.historyArgs();
+  const prefix = shown.length > 0 ? `|${shown.length} ${shown.join(' ')} ` : '';
   const op: Omit<ExecOp, 'id'> = {
     kind: 'exec',
     ...common(st, line, ins.original),
     deps,
-    args: Object.fromEntries(argPairs),
+    args,
     env,
     argv, envList, proxyEnv, files,
     cwd: st.config.WorkingDir || '/',
@@ -85,7 +85,8 @@ export async function dispatchCopy(cx: CompilerContext, st: StageState, ins: Cop
   const x = (v: string) => st.scope.expand(v, line);
   const sources = ins.sources.map(x);
   const inline = ins.heredocs.map((h) => ({ name: h.name, data: h.expand ? x(inlineFileData(h)) : inlineFileData(h) }));
-  const dest = resolveDest(st.config.WorkingDir ?? '/', x(ins.dest));
+  const destWritten = x(ins.dest);
+  const dest = resolveDest(st.config.WorkingDir ?? '/', destWritten);
   const chown = st.scope.expandOpt(ins.chown, line);
   const chmod = st.scope.expandOpt(ins.chmod, line);
   const exclude = ins.exclude.map(x);
@@ -109,11 +110,10 @@ export async function dispatchCopy(cx: CompilerContext, st: StageState, ins: Cop
   };
   const id = cx.addOp(op);
   st.head = id;
-  const flags = [
-    ins.from !== null ? `--from=${ins.from.kind === 'stage' ? ins.from.raw : ins.from.ref}` : '',
-    chown !== null ? `--chown=${chown}` : '', chmod !== null ? `--chmod=${chmod}` : '', ins.link ? '--link' : '',
-  ].filter((f) => f !== '');
-  const what = [...flags, ...sources, ...inline.map((f) => `<<${f.name}`), dest].join(' ');
+  // BuildKit's message: only --parents/--chown/--chmod, the sources, heredoc names, dest as written.
+  const flags = [ins.parents ? '--parents' : '', chown !== null ? `--chown=${chown}` : '', chmod !== null ? `--chmod=${chmod}` : '']
+    .filter((f) => f !== '');
+  const what = [...flags, ...sources, ...inline.map((f) => `<<${f.name}`), destWritten].join(' ');
   st.plan.steps.push({ op: id, history: historyEntry(`${ins.kind} ${what}`, true) });
 }
 

@@ -135,10 +135,10 @@ export type NewOp = Op extends infer T ? (T extends Op ? Omit<T, 'id'> : never) 
 /** An op kind. */
 export type OpKind = Op['kind'];
 
-/** One instruction of a stage in order, with the history entry it adds to the image. */
+/** One instruction of a stage in order, with the history entry it adds to the image (null: none, ONBUILD). */
 export interface Step {
   op: string;
-  history: HistoryEntry;
+  history: HistoryEntry | null;
 }
 
 /** What a stage starts from. */

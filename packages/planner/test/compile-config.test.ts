@@ -66,6 +66,22 @@ describe('planner compile: image config instructions', () => {
     assert.deepEqual((await cfgOf('FROM alpine\nHEALTHCHECK NONE\n')).Healthcheck, { Test: ['NONE'] });
   });
 
+  it('writes history entries in BuildKit\'s words', async () => {
+    const g = await plan([
+      'FROM alpine', 'EXPOSE 8080/udp 80', 'VOLUME ["/data", "/logs"]', 'SHELL ["/bin/bash", "-c"]',
+      'HEALTHCHECK --interval=90s --timeout=1500ms --retries=3 CMD ["curl", "-f", "x"]', 'ONBUILD RUN x',
+      'CMD ["a", "b c"]', 'COPY --from=alpine --link --chown=1:2 --chmod=600 a b* ./dst/', 'USER me',
+    ].join('\n') + '\n');
+    const h = g.stages.get(0)!.config.history!.map((e) => e.created_by);
+    assert.deepEqual(h, [
+      'EXPOSE map[80/tcp:{} 8080/udp:{}]', 'VOLUME [/data /logs]', 'SHELL [/bin/bash -c]',
+      'HEALTHCHECK &{["CMD" "curl" "-f" "x"] "1m30s" "1.5s" "0s" "0s" \'\\x03\'}',
+      'CMD ["a" "b c"]', 'COPY --chown=1:2 --chmod=600 a b* ./dst/ # buildkit', 'USER me',
+    ]);
+    assert.equal(g.stages.get(0)!.config.config!.ArgsEscaped, true);
+    assert.deepEqual(g.stages.get(0)!.config.config!.OnBuild, ['RUN x'], 'ONBUILD is recorded, without history');
+  });
+
   it('rejects a bad EXPOSE or STOPSIGNAL with its line', async () => {
     await assert.rejects(plan('FROM alpine\n\nEXPOSE 80/tcp/x\n'), (e: Error) => e instanceof PlannerError && e.message.startsWith('Dockerfile:3:'));
     await assert.rejects(plan('FROM alpine\nSTOPSIGNAL "kill me"\n'), (e: Error) => e instanceof PlannerError && e.message.startsWith('Dockerfile:2:'));
