@@ -69,7 +69,7 @@ class ArchiveBuilder {
     const fh = await fsp.open(tmp, 'w', 0o644);
     try {
       try {
-        for await (const c of writeLayerTar(this.entries())) {
+        for await (const c of writeLayerTar(this.entries(), { recordSize: 10240 })) {
           const b = c as Buffer;
           for (let off = 0; off < b.length;) off += (await fh.write(b, off)).bytesWritten;
         }

@@ -205,7 +205,7 @@ export class ContentStore implements BlobSource {
   /** Size of a present blob; NotFoundError otherwise. */
   async size(digest: Digest): Promise<number> {
     const st = await this.stat(digest);
-    if (!st) throw new NotFoundError(`blob ${digest} not in the store`);
+    if (!st) throw new NotFoundError(`blob ${digest} not found in ${this.root}`);
     return st.size;
   }
 
@@ -219,7 +219,7 @@ export class ContentStore implements BlobSource {
     try {
       fh = await fsp.open(p, 'r');
     } catch {
-      throw new NotFoundError(`blob ${digest} not in the store`);
+      throw new NotFoundError(`blob ${digest} not found in ${this.root}`);
     }
     const raw = fh.createReadStream({ highWaterMark: 1 << 20 });
     const verify = new VerifyingStream(digest, undefined, `blob ${digest} in ${this.blobDir}`);
@@ -230,7 +230,7 @@ export class ContentStore implements BlobSource {
   /** The whole blob, verified. For manifests and configs; layers should be streamed. */
   async readBuffer(digest: Digest): Promise<Buffer> {
     const data = await fsp.readFile(this.pathOf(digest)).catch(() => {
-      throw new NotFoundError(`blob ${digest} not in the store`);
+      throw new NotFoundError(`blob ${digest} not found in ${this.root}`);
     });
     const got = 'sha256:' + createHash('sha256').update(data).digest('hex');
     if (got !== digest) throw new DigestMismatchError(`blob ${digest} in ${this.blobDir}: content hashes to ${got}`);

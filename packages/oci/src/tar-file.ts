@@ -44,7 +44,13 @@ export class TarFile implements BlobSource {
         if (off + 512 > total) throw new OciError(`${file}: truncated archive (no end-of-archive marker)`);
         readSync(fd, block, 0, 512, off);
         if (isZeroBlock(block)) break;
-        const h = decodeHeader(block, `${file} at byte ${off}`);
+        let h;
+        try {
+          h = decodeHeader(block, `${file} at byte ${off}`);
+        } catch (e) {
+          if (off === 0) throw new OciError(`${file}: not a tar archive`);
+          throw e;
+        }
         const dataOff = off + 512;
         const size = pax.has('size') ? Number(pax.get('size')!.toString()) : h.size;
         const next = dataOff + Math.ceil(size / 512) * 512;

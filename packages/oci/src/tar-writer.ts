@@ -109,7 +109,8 @@ function checkOrder(prev: LayerEntry | undefined, prevPath: string, e: LayerEntr
   throw new OciError(`layer entries not sorted: ${JSON.stringify(path)} after ${JSON.stringify(prevPath)}`);
 }
 
-async function* generate(entries: Iterable<LayerEntry> | AsyncIterable<LayerEntry>): AsyncGenerator<Buffer> {
+async function* generate(entries: Iterable<LayerEntry> | AsyncIterable<LayerEntry>, recordSize: number): AsyncGenerator<Buffer> {
+  let written = 0;
   let pending: Buffer[] = [];
   let pendingLen = 0;
   const push = (b: Buffer) => {
@@ -118,6 +119,7 @@ async function* generate(entries: Iterable<LayerEntry> | AsyncIterable<LayerEntr
   };
   const take = () => {
     const out = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingLen);
+    written += out.length;
     pending = [];
     pendingLen = 0;
     return out;
@@ -147,7 +149,18 @@ async function* generate(entries: Iterable<LayerEntry> | AsyncIterable<LayerEntr
     if (pendingLen >= FLUSH_AT) yield take();
   }
   push(ZEROS);
+  const total = written + pendingLen;
+  if (recordSize > 0 && total % recordSize) push(Buffer.alloc(recordSize - (total % recordSize)));
   yield take();
+}
+
+/** Options of writeLayerTar. */
+export interface WriteTarOptions {
+  /**
+   * Pad the archive to a multiple of this many bytes, as GNU tar does (10240); tools that edit archives in
+   * place (`tar --delete`) need it. Default 0: no padding, as docker and BuildKit write layers.
+   */
+  recordSize?: number;
 }
 
 /**
@@ -155,6 +168,6 @@ async function* generate(entries: Iterable<LayerEntry> | AsyncIterable<LayerEntr
  * mtimes, empty uname/gname unless set, PAX only when needed (long names, big ids, xattrs with binary values),
  * whiteouts as `.wh.` entries and opaque dirs as `.wh..wh..opq`.
  */
-export function writeLayerTar(entries: Iterable<LayerEntry> | AsyncIterable<LayerEntry>): Readable {
-  return Readable.from(generate(entries), { objectMode: false, highWaterMark: 1 << 20 });
+export function writeLayerTar(entries: Iterable<LayerEntry> | AsyncIterable<LayerEntry>, opts: WriteTarOptions = {}): Readable {
+  return Readable.from(generate(entries, opts.recordSize ?? 0), { objectMode: false, highWaterMark: 1 << 20 });
 }
