@@ -98,10 +98,10 @@ function sendOnce(req: HttpRequest, opts: TransportOptions): Promise<HttpRespons
     if (body === undefined) r.end();
     else if (Buffer.isBuffer(body)) r.end(body);
     else {
-      Promise.resolve(body()).then((stream) => {
+      Promise.resolve().then(body).then((stream) => {
         stream.on('error', (e) => r.destroy(e));
         stream.pipe(r);
-      }, (e) => r.destroy(e as Error));
+      }, (e: Error) => r.destroy(e instanceof RegistryError ? e : new RegistryError(`${req.method} ${url.host}${url.pathname}: ${e.message}`)));
     }
   });
 }

@@ -89,8 +89,15 @@ async function upload(client: RepositoryClient, blob: BlobSourceSpec, location: 
       for (let off = 0; off < blob.size; off += chunkSize) {
         const n = Math.min(chunkSize, blob.size - off);
         const body = reader.next(n);
+        let sent = false;
+        // A chunk can be sent once: if auth has to be redone mid-upload, the whole blob starts again.
+        const once = () => {
+          if (sent) throw new RegistryError(`${client.label}: ${what}: chunk at ${off} had to be re-sent`, undefined, true);
+          sent = true;
+          return body;
+        };
         const res = await client.wrap(what, () => client.session.request({
-          method: 'PATCH', url: url.href, retry: false, body: () => body,
+          method: 'PATCH', url: url.href, retry: false, body: once,
           headers: { 'content-type': 'application/octet-stream', 'content-length': String(n), 'content-range': `${off}-${off + n - 1}` },
         }, [repoScope(client.repository, true)]));
         drain(res);
