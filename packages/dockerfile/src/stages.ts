@@ -112,7 +112,7 @@ function fromStage(node: InstructionNode, index: number, env: Map<string, string
   };
 }
 
-function resolveRef(raw: string, self: number, stages: Stage[], byName: Map<string, number>): StageRef {
+function resolveRef(raw: string, stages: Stage[], byName: Map<string, number>): StageRef {
   if (/^\d+$/.test(raw)) {
     const i = Number(raw);
     if (i >= stages.length) throw new Error(`invalid stage index ${raw}`);
@@ -121,7 +121,6 @@ function resolveRef(raw: string, self: number, stages: Stage[], byName: Map<stri
   const i = byName.get(raw.toLowerCase());
   if (i !== undefined) return { kind: 'stage', index: i, name: stages[i]!.name, raw };
   if (raw.includes('$')) throw new Error("'--from' doesn't support variable expansion, define alias stage instead");
-  void self;
   return { kind: 'image', ref: raw };
 }
 
@@ -132,13 +131,13 @@ function resolveRefs(stages: Stage[], byName: Map<string, number>, filename: str
     for (const ins of st.instructions) {
       try {
         if ((ins.kind === 'COPY' || ins.kind === 'ADD') && ins.from?.kind === 'image') {
-          ins.from = resolveRef(ins.from.ref, st.index, stages, byName);
+          ins.from = resolveRef(ins.from.ref, stages, byName);
           if (ins.from.kind === 'stage') deps[st.index]!.add(ins.from.index);
         }
         if (ins.kind === 'RUN') {
           for (const m of ins.mounts) {
             if (m.from?.kind === 'image') {
-              m.from = resolveRef(m.from.ref, st.index, stages, byName);
+              m.from = resolveRef(m.from.ref, stages, byName);
               if (m.from.kind === 'stage') deps[st.index]!.add(m.from.index);
             }
           }
