@@ -133,7 +133,7 @@ async function compileStage(
   st.lineOverride = null;
   for (const ins of stage.instructions) await dispatch(cx, st, ins);
   plan.head = st.head;
-  config.history.push(...plan.steps.flatMap((s) => (s.history === null ? [] : [s.history])));
+  config.history.push(...plan.steps.map((s) => s.history));
   return plan;
 }
 

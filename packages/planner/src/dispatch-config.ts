@@ -126,7 +126,7 @@ export function dispatchMeta(cx: CompilerContext, st: StageState, ins: MetaInstr
     kind: 'config', stage: st.stage.index, stageName: st.stage.name, line, text: ins.original,
     slot: `${st.stage.name ?? st.stage.index}/meta${st.metaOrdinal}`, parent: st.head, deps: [], args: used.args, env: used.env, change,
   });
-  st.plan.steps.push({ op: id, history: createdBy === null ? null : historyEntry(createdBy, false) });
+  if (createdBy !== null) st.plan.steps.push({ op: id, history: historyEntry(createdBy, false) });
 }
 
 /** EXPOSE port specs as nat.ParsePortSpecs reads them: `80`, `80/udp`, `8000-8002/tcp` (one key per port). */

@@ -135,10 +135,10 @@ export type NewOp = Op extends infer T ? (T extends Op ? Omit<T, 'id'> : never) 
 /** An op kind. */
 export type OpKind = Op['kind'];
 
-/** One instruction of a stage in order, with the history entry it adds to the image (null: none, ONBUILD). */
+/** One instruction of a stage in order, with the history entry it adds to the image. */
 export interface Step {
   op: string;
-  history: HistoryEntry | null;
+  history: HistoryEntry;
 }
 
 /** What a stage starts from. */
@@ -160,6 +160,10 @@ export interface StagePlan {
    * (base entries, then one per instruction). rootfs.diff_ids is left for the builder to fill.
    */
   config: ImageConfig;
+  /**
+   * The instructions that add history, in order: `config.history` ends with exactly `steps.map(s => s.history)`
+   * (ONBUILD adds none, so it has no step).
+   */
   steps: Step[];
 }
 

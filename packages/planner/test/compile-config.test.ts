@@ -80,6 +80,8 @@ describe('planner compile: image config instructions', () => {
     ]);
     assert.equal(g.stages.get(0)!.config.config!.ArgsEscaped, true);
     assert.deepEqual(g.stages.get(0)!.config.config!.OnBuild, ['RUN x'], 'ONBUILD is recorded, without history');
+    const plan0 = g.stages.get(0)!;
+    assert.deepEqual(plan0.config.history!.slice(-plan0.steps.length), plan0.steps.map((s) => s.history), 'history ends with the steps');
   });
 
   it('rejects a bad EXPOSE or STOPSIGNAL with its line', async () => {
@@ -92,7 +94,7 @@ describe('planner compile: image config instructions', () => {
     const g = await plan('FROM alpine\nRUN first\nFROM onb\nRUN mine\nONBUILD RUN later\n', images);
     const stage = g.stages.get(1)!;
     const texts = stage.steps.map((s) => g.ops.get(s.op)!.text);
-    assert.deepEqual(texts, ['ENV FROM_TRIGGER=1', 'RUN echo triggered', 'RUN mine', 'ONBUILD RUN later']);
+    assert.deepEqual(texts, ['ENV FROM_TRIGGER=1', 'RUN echo triggered', 'RUN mine'], 'ONBUILD adds no history, so no step');
     assert.deepEqual(stage.steps.slice(0, 2).map((s) => g.ops.get(s.op)!.line), [3, 3], 'triggers report the FROM line');
     assert.deepEqual(stage.config.config!.OnBuild, ['RUN later']);
     const mine = opAt(g, 4);

@@ -68,11 +68,11 @@ describe('planner compile: ARG and ENV', () => {
   it('writes RUN history with the ARGs it sees, BuildKit style', async () => {
     const g = await plan('FROM alpine\nARG A=1\nARG B=2\nRUN make\n');
     const steps = g.stages.get(0)!.steps;
-    assert.equal(steps[2]!.history!.created_by, 'RUN |2 A=1 B=2 /bin/sh -c make # buildkit');
-    assert.equal(steps[0]!.history!.created_by, 'ARG A=1');
-    assert.equal(steps[0]!.history!.empty_layer, true);
+    assert.equal(steps[2]!.history.created_by, 'RUN |2 A=1 B=2 /bin/sh -c make # buildkit');
+    assert.equal(steps[0]!.history.created_by, 'ARG A=1');
+    assert.equal(steps[0]!.history.empty_layer, true);
     const unset = await plan('FROM alpine\nARG A\nENV B=x\nARG B=y\nARG C=3\nENV C=env\nRUN make\n');
-    assert.equal(unset.stages.get(0)!.steps.at(-1)!.history!.created_by,
+    assert.equal(unset.stages.get(0)!.steps.at(-1)!.history.created_by,
       'RUN |3 A= B=y C=env /bin/sh -c make # buildkit', 'every declared ARG, with the value the process sees');
   });
 });
