@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import PQueue from 'p-queue';
 import type { CacheIndex } from './cache-index.js';
@@ -14,7 +15,7 @@ export interface SolveOptions {
   sourceChecksum?: SourceChecksumFn;
   /**
    * Digest of a remote ADD source (`ADD https://…` without `--checksum`): the builder fetches or asks the
-   * server. With `--checksum` the given digest is the key and nothing is fetched to compute it.
+   * server. With `--checksum` the given digest is the key; without either, the URL itself is.
    */
   remoteChecksum?: (url: string, op: FileOp) => Promise<string>;
   /** `--no-cache`: run every op (results are still stored). */
@@ -181,11 +182,11 @@ async function contextSources(op: Op, opts: SolveOptions): Promise<Record<string
       reqs.push(['sources', { op, sources: local, exclude: a.exclude, dropMode: a.chmod !== null, dropOwner: a.chown !== null }]);
     }
     for (const url of a.sources.filter((s) => a.add && URL_SOURCE.test(s))) {
-      let digest = a.checksum;
-      if (digest === null) {
-        if (opts.remoteChecksum === undefined) throw new PlannerError(`ADD ${url}: no way to checksum a remote source`, op.line);
-        digest = await opts.remoteChecksum(url, op);
-      }
+      // Without --checksum or a remoteChecksum, the address alone keys the download (the builder decides
+      // whether that is enough; BuildKit asks the server).
+      const digest = a.checksum ?? (opts.remoteChecksum !== undefined
+        ? await opts.remoteChecksum(url, op)
+        : `sha256:${createHash('sha256').update(url).digest('hex')}`);
       out[`url ${url}`] = { digest, files: { [url]: `${digest.slice(-16)}:-` } };
     }
   }

@@ -173,5 +173,8 @@ describe('planner solve: ADD of a URL', () => {
     assert.equal(pre.sources['url https://h.invalid/a.tgz']!.digest, `sha256:${'1'.repeat(64)}`);
     await solve(await plan('FROM alpine\nADD https://h.invalid/b.tgz /x/\n', images), new FakeRunner(), new MemoryCacheIndex<string>(), () => {}, opts);
     assert.deepEqual(seen, ['https://h.invalid/b.tgz']);
+    const bare = await solve(await plan('FROM alpine\nADD https://h.invalid/b.tgz /x/\n', images), new FakeRunner(),
+      new MemoryCacheIndex<string>(), () => {}, { sourceChecksum: fakeChecksum(ctx) });
+    assert.match(bare.outcomes.get(bare.head!)!.preImage.sources['url https://h.invalid/b.tgz']!.digest, /^sha256:[0-9a-f]{64}$/);
   });
 });
