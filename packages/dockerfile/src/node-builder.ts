@@ -144,6 +144,7 @@ export function buildNode(line: string, map: LineMap, ctx: BuildContext, base = 
       }
       case 'ONBUILD':
         if (rest === '') break;
+        if (base > 0) err('Chaining ONBUILD via `ONBUILD ONBUILD` isn\'t allowed', sc.keywordStart);
         inner = buildNode(line, map, ctx, off(rs));
         args = whole([rest]);
         break;

@@ -61,8 +61,10 @@ function canContainHeredoc(node: InstructionNode): boolean {
 }
 
 /** Parses Dockerfile text into a syntax tree; throws DockerfileError (`FILE:LINE:COL: what`) on bad input. */
-export function parse(text: string, options: ParseOptions = {}): DockerfileTree {
+export function parse(input: string | Uint8Array, options: ParseOptions = {}): DockerfileTree {
   const filename = options.filename ?? 'Dockerfile';
+  // Bytes are decoded as BuildKit reads them: UTF-8, invalid sequences becoming U+FFFD.
+  const text = typeof input === 'string' ? input : new TextDecoder('utf-8').decode(input);
   const lines = splitLines(text.startsWith('\uFEFF') ? text.slice(1) : text);
   const ds = new DirectiveScanner();
   const directives: Directive[] = [];

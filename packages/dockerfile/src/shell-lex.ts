@@ -66,6 +66,7 @@ class Words {
 }
 
 const EOF = '';
+const MAX_DEPTH = 1000;
 
 class Lexer {
   private chars: string[];
@@ -73,6 +74,7 @@ class Lexer {
   readonly matched = new Set<string>();
   readonly unmatched = new Set<string>();
   private rawEscapes: boolean;
+  private depth = 0;
 
   constructor(word: string, private env: Env, private esc: string, private o: LexOptions) {
     this.chars = Array.from(word);
@@ -189,6 +191,16 @@ class Lexer {
   }
 
   private processDollar(): string {
+    // Nested ${…} recurse; bound the depth so a hostile word is an error, not a stack overflow.
+    if (++this.depth > MAX_DEPTH) throw new LexError('syntax error: substitutions nested too deeply');
+    try {
+      return this.dollar();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private dollar(): string {
     this.next();
     if (this.peek() !== '{') {
       const name = this.processName();

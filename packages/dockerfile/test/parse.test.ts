@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DockerfileParser } from 'dockerfile-ast';
-import { DockerfileError, parse } from '../src/index.js';
+import { DockerfileError, expand, parse } from '../src/index.js';
 
 const good = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../fixtures/dockerfiles/good');
 const kw = (text: string) => parse(text).instructions.map((n) => n.keyword);
@@ -76,4 +76,17 @@ describe('parse agrees with dockerfile-ast where dockerfile-ast is right', () =>
       assert.deepEqual(ours, theirs);
     });
   }
+});
+
+describe('hostile input', () => {
+  it('deep ONBUILD chains and deeply nested substitutions are errors, not stack overflows', () => {
+    assert.throws(() => parse('FROM a\n' + 'ONBUILD '.repeat(100_000) + 'RUN x\n'), (e: unknown) => e instanceof DockerfileError && /2:9: Chaining ONBUILD/.test(e.message));
+    const deep = '${X:-'.repeat(100_000) + '}'.repeat(100_000);
+    assert.throws(() => expand(deep, {}), (e: unknown) => e instanceof DockerfileError && /nested too deeply/.test(e.message));
+    assert.throws(() => expand('${X:-"'.repeat(50_000), {}), DockerfileError);
+    assert.equal(expand('${X:-'.repeat(500) + 'ok' + '}'.repeat(500), {}), 'ok');
+  });
+  it('accepts bytes as well as text', () => {
+    assert.deepEqual(parse(Buffer.from('FROM a\nRUN \xff\n', 'latin1')).instructions[1]!.args[0]!.value, 'RUN \uFFFD'.slice(4));
+  });
 });
