@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { realpath } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
+import { ContextError } from './errors.js';
 import path from 'node:path';
 import type { Entry } from './entry.js';
 import { SMALL_FILE, hashFile, hashSmallFileSync, hashStringSync, hasher } from './hash.js';
@@ -75,7 +76,10 @@ export class BuildContext {
   /** Walk `dir` (stat only) and load its stat index. */
   static async open(dir: string, opts: OpenOptions = {}): Promise<BuildContext> {
     await hasher();
-    const real = await realpath(dir);
+    const real = await realpath(dir).catch((err: NodeJS.ErrnoException) => {
+      throw new ContextError(`build context ${dir}: ${err.code === 'ENOENT' ? 'no such directory' : err.message}`);
+    });
+    if (!(await stat(real)).isDirectory()) throw new ContextError(`build context ${dir}: not a directory`);
     const id = createHash('sha256').update(real).digest('hex').slice(0, 32);
     const ignore: IgnoreFile = opts.ignorePatterns !== undefined
       ? { patterns: opts.ignorePatterns }

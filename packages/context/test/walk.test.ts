@@ -73,3 +73,13 @@ describe('context: walk with .dockerignore', () => {
     assert.deepEqual(got, ['src', 'src/lib', 'src/lib/util.js']);
   });
 });
+
+describe('context: open errors', () => {
+  it('names a missing or non-directory context in one line', async () => {
+    const { ContextError } = await import('../src/index.js');
+    await assert.rejects(BuildContext.open('/nonexistent/ctx'), (e: Error) =>
+      e instanceof ContextError && e.message === 'build context /nonexistent/ctx: no such directory');
+    await assert.rejects(BuildContext.open('/etc/hostname'), (e: Error) =>
+      e instanceof ContextError && e.message === 'build context /etc/hostname: not a directory');
+  });
+});
