@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Entry } from './entry.js';
 
@@ -106,6 +106,7 @@ export class StatIndex {
       await fh.close();
     }
     await rename(tmp, this.file);
+    await removeStaleTemps(dir, path.basename(this.file));
     const dh = await open(dir, 'r');
     try {
       await dh.sync();
@@ -113,5 +114,17 @@ export class StatIndex {
       await dh.close();
     }
     this.dirty = false;
+  }
+}
+
+/** Temp files of a killed writer are never read; remove those older than this. */
+const STALE_TEMP_MS = 10 * 60 * 1000;
+
+async function removeStaleTemps(dir: string, base: string): Promise<void> {
+  for (const name of await readdir(dir)) {
+    if (!name.startsWith(`${base}.tmp-`)) continue;
+    const p = path.join(dir, name);
+    const st = await stat(p).catch(() => undefined);
+    if (st !== undefined && Date.now() - st.mtimeMs > STALE_TEMP_MS) await unlink(p).catch(() => undefined);
   }
 }

@@ -86,6 +86,20 @@ describe('context: persistent stat index', () => {
     assert.equal(c.stats.hashed, 1);
   });
 
+  it('removes temp files a killed writer left behind, once they are stale', async () => {
+    const a = await open();
+    await checksumSources(a, ['src/b.txt']);
+    await a.save();
+    const dir = path.join(stateRoot, 'contexts', a.id);
+    await writeFile(path.join(dir, 'index.tmp-1-old'), 'half');
+    await utimes(path.join(dir, 'index.tmp-1-old'), 1_000_000, 1_000_000);
+    await writeFile(path.join(dir, 'index.tmp-2-new'), 'in progress');
+    const b = await open();
+    await checksumSources(b, ['src/app.js']);
+    await b.save();
+    assert.deepEqual((await readdir(dir)).sort(), ['index', 'index.tmp-2-new']);
+  });
+
   it('forgets deleted files', async () => {
     const a = await open();
     await checksumSources(a, ['.']);
