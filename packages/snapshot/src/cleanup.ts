@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { errCode } from './errors.js';
+import { readMounts } from './mountinfo.js';
 import type { Layout } from './layout.js';
 
 /** What cleanup removed. */
@@ -26,13 +27,17 @@ async function oldEnough(p: string, cutoffMs: number): Promise<boolean> {
 
 /**
  * Removes what a killed process left: layer dirs no record names, short links to nothing, and tmp/ entries —
- * only those older than `graceMs`, because another process sharing the root may be creating them right now.
+ * only those older than `graceMs`, because another process sharing the root may be creating them right now,
+ * and never anything that holds a mount.
  */
 export async function cleanupOrphans(layout: Layout, liveIds: Set<string>, graceMs: number): Promise<CleanupResult> {
   const cutoff = Date.now() - graceMs;
+  // A long build step may be mounted under tmp/ right now; never delete through a mount.
+  const mountPoints = (await readMounts()).map((m) => m.mountPoint);
+  const holdsMount = (p: string) => mountPoints.some((m) => m === p || m.startsWith(`${p}/`));
   const result: CleanupResult = { layers: 0, links: 0, temps: 0 };
   for (const id of await entries(layout.layers)) {
-    if (liveIds.has(id) || !(await oldEnough(layout.layer(id), cutoff))) continue;
+    if (liveIds.has(id) || holdsMount(layout.layer(id)) || !(await oldEnough(layout.layer(id), cutoff))) continue;
     const trash = path.join(layout.tmp, `trash-${id}`);
     await fs.rename(layout.layer(id), trash).catch(() => undefined);
     await fs.rm(trash, { recursive: true, force: true });
@@ -46,7 +51,7 @@ export async function cleanupOrphans(layout: Layout, liveIds: Set<string>, grace
   }
   for (const t of await entries(layout.tmp)) {
     const p = path.join(layout.tmp, t);
-    if (!(await oldEnough(p, cutoff))) continue;
+    if (holdsMount(p) || !(await oldEnough(p, cutoff))) continue;
     await fs.rm(p, { recursive: true, force: true });
     result.temps++;
   }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { LayerEntry } from '@strata/oci';
 import { openSnapshotter, type Snapshotter } from '../src/index.js';
+import { removeTestDir } from './support/cleanup.js';
 
 /** A layer that writes f<i>, overwrites "shared", and (for i = 3) deletes f1. */
 function layerEntries(i: number): LayerEntry[] {
@@ -49,7 +50,7 @@ function expected(n: number): Record<string, string> {
 describe('long layer chains', function () {
   let work: string;
   beforeEach(() => { work = fs.mkdtempSync(path.join(os.tmpdir(), 'snapchain-')); });
-  afterEach(() => fs.rmSync(work, { recursive: true, force: true }));
+  afterEach(() => removeTestDir(work));
 
   it('flattens the bottom of a chain deeper than the lower-dir limit', async function () {
     const root = path.join(work, 'root');

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openSnapshotter, type Snapshotter } from '../src/index.js';
+import { removeTestDir } from './support/cleanup.js';
 
 async function changes(snap: Snapshotter, key: string): Promise<string[]> {
   const out: string[] = [];
@@ -26,7 +27,7 @@ describe('naive differ (copy driver)', function () {
     fs.utimesSync(path.join(base, 'd/f'), 1_600_000_000, 1_600_000_000);
     await snap.commit('base', 'b');
   });
-  afterEach(() => fs.rmSync(work, { recursive: true, force: true }));
+  afterEach(() => removeTestDir(work));
 
   it('gives the copy as a plain directory and finds nothing when nothing changed', async function () {
     const m = await snap.prepare('s', 'base');

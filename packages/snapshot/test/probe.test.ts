@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { native } from '@strata/native-overlay';
 import { chooseDriver, DriverUnavailableError } from '../src/index.js';
+import { removeTestDir } from './support/cleanup.js';
 
 describe('driver choice', function () {
   let work: string;
@@ -22,7 +23,7 @@ describe('driver choice', function () {
   });
   after(function () {
     release?.();
-    fs.rmSync(work, { recursive: true, force: true });
+    removeTestDir(work);
   });
 
   it('picks overlay where a kernel overlay mount works', async function () {

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import {
   openSnapshotter, SnapshotExistsError, SnapshotNotFoundError, SnapshotStateError, DriverUnavailableError, type Snapshotter,
 } from '../src/index.js';
+import { removeTestDir } from './support/cleanup.js';
 import { readMounts } from '../src/mountinfo.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -23,7 +24,7 @@ describe('snapshotter lifecycle', function () {
     snap = await openSnapshotter({ root });
   });
   afterEach(function () {
-    fs.rmSync(work, { recursive: true, force: true });
+    removeTestDir(work);
   });
 
   async function layer(name: string, parent: string | undefined, files: Record<string, string>): Promise<void> {
@@ -162,7 +163,16 @@ describe('snapshotter lifecycle', function () {
     fs.utimesSync(orphan, old, old);
     fs.lutimesSync(path.join(root, 'l', 'ZZZZZZZZZZ'), old, old);
     fs.utimesSync(path.join(root, 'tmp', 'half-written'), old, old);
+    // An old mount target under tmp/ that is still mounted (a long RUN step) is left alone.
+    await snap.view('long-run', 'base');
+    const busy = path.join(root, 'tmp', 'step-busy');
+    fs.mkdirSync(busy);
+    fs.utimesSync(busy, old, old);
+    const releaseBusy = await (await snap.mounts('long-run')).mount(busy);
     assert.deepEqual(await snap.cleanup(60_000), { layers: 1, links: 1, temps: 1 });
+    assert.equal(fs.readFileSync(path.join(busy, 'a'), 'utf8'), '1');
+    await releaseBusy();
+    await snap.remove('long-run');
     assert.ok(!fs.existsSync(orphan));
     const info = await snap.stat('base');
     assert.ok(fs.existsSync(path.join(root, 'layers', info.id, 'diff', 'a')));

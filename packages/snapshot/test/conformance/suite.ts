@@ -6,6 +6,7 @@ import { buffer } from 'node:stream/consumers';
 import { Readable } from 'node:stream';
 import { comparePaths, type LayerEntry } from '@strata/oci';
 import { applyLayerTar, openSnapshotter, materialize, type DriverName, type Snapshotter } from '../../src/index.js';
+import { removeTestDir } from '../support/cleanup.js';
 import { describeTree, treeDifferences, type TreeDesc } from './tree-snapshot.js';
 import { populateLower1, populateLower2 } from './lowers.js';
 import { scenarios, type Expectation } from './scenarios.js';
@@ -74,7 +75,7 @@ export function conformanceSuite(target: SuiteTarget): void {
     });
 
     after(function () {
-      if (work) fs.rmSync(work, { recursive: true, force: true });
+      if (work) removeTestDir(work);
     });
 
     for (const sc of scenarios) {
