@@ -113,6 +113,24 @@ for (const variant of ['release', 'ASan/UBSan'] as const) describe(`strata-union
     assert.equal(fs.readFileSync(u.u('top'), 'utf8'), 'from');
   });
 
+  it('refuses to write a lower file while it is open for reading (ETXTBSY), allows metadata changes', async () => {
+    await u.mountUnionfs();
+    const reader = fs.openSync(u.m('bottom'), 'r');
+    try {
+      expectErrno(() => fs.appendFileSync(u.m('bottom'), 'x'), 'ETXTBSY');
+      fs.chmodSync(u.m('bottom'), 0o640);
+      assert.equal(fs.statSync(u.u('bottom')).mode & 0o777, 0o640);
+      const again = fs.openSync(u.m('bottom'), 'r');
+      fs.closeSync(again);
+      const buf = Buffer.alloc(64);
+      assert.equal(buf.subarray(0, fs.readSync(reader, buf)).toString(), 'from lower1');
+    } finally {
+      fs.closeSync(reader);
+    }
+    fs.appendFileSync(u.m('bottom'), '+');
+    assert.equal(fs.readFileSync(u.m('bottom'), 'utf8'), 'from lower1+');
+  });
+
   it('deletes lower names with 0/0 whiteouts and upper-only names outright', async () => {
     await u.mountUnionfs();
     fs.unlinkSync(u.m('bottom'));

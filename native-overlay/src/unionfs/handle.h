@@ -15,6 +15,8 @@ struct handle {
 /* Closes the descriptor and drops the node's passthrough backing reference (takes u->lock). */
 void ufs_op_release_handle(struct handle *h);
 void ufs_release_tracked(struct tracked *t);
+/* True while open readers share a passthrough backing on a lower layer (data changes must wait). */
+bool lower_backing_busy(const struct node *n);
 
 int ufs_node_at(struct ufs *u, struct node *n, int *dirfd, char *path, size_t len, bool *viafd);
 

@@ -85,6 +85,7 @@ static int truncate_node(struct ufs *u, struct node *n, off_t size, struct fuse_
 
 static int apply_setattr(struct ufs *u, struct node *n, struct stat *a, int set, struct fuse_file_info *fi) {
   bool trunc_only = set == FUSE_SET_ATTR_SIZE && a->st_size == 0;
+  if ((set & FUSE_SET_ATTR_SIZE) && lower_backing_busy(n)) return -ETXTBSY;
   int r = ufs_copy_up(u, n, trunc_only);
   if (r < 0) return r;
   char path[PATH_MAX];

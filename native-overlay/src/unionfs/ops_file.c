@@ -14,6 +14,13 @@ static bool wants_write(int flags) {
   return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
 }
 
+/* The kernel allows one passthrough backing per inode. While readers hold a lower file's backing, a writer
+ * cannot get the upper copy's (EBUSY) nor go without one (EIO): refuse it up front, as Linux refuses to
+ * write a running executable. Metadata-only copy-up stays possible: the bytes do not diverge. */
+bool lower_backing_busy(const struct node *n) {
+  return n->backing_refs > 0 && n->backing_layer != UPPER;
+}
+
 void ufs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
   struct ufs *u = &g_ufs;
   struct handle *h = calloc(1, sizeof *h);
@@ -22,7 +29,8 @@ void ufs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
   LOCK(u);
   struct node *n = node_of(ino);
   int r = 0;
-  if (wants_write(fi->flags)) r = u->has_upper ? ufs_copy_up(u, n, (fi->flags & O_TRUNC) != 0) : -EROFS;
+  if (wants_write(fi->flags) && lower_backing_busy(n)) r = -ETXTBSY;
+  else if (wants_write(fi->flags)) r = u->has_upper ? ufs_copy_up(u, n, (fi->flags & O_TRUNC) != 0) : -EROFS;
   if (r == 0 && wants_write(fi->flags)) ufs_kill_privs(u, req, n);
   char path[PATH_MAX];
   int dirfd = -1;
@@ -33,11 +41,9 @@ void ufs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
   if (r > 0) r = 0;
   h->node = n;
   if (r == 0 && u->passthrough && n->type == S_IFREG) {
-    if (n->backing_refs > 0 && n->backing_layer == n->layer) {
+    if (n->backing_refs > 0) { /* one backing per inode; a lower one still holds the same bytes */
       n->backing_refs++;
       h->backing_id = n->backing_id;
-    } else if (n->backing_refs > 0) {
-      fi->direct_io = 1; /* copied up under open readers of the lower file: their backing stays */
     } else {
       int id = ufs_backing_open(u, h->fd);
       if (id > 0) {
