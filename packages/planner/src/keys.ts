@@ -58,14 +58,16 @@ export function opDefinition(op: Op): Record<string, unknown> {
 
 /** Build an op's pre-image from its parent's and deps' keys and the context digests it reads. */
 export function preImageOf(op: Op, parentKey: string | null, depKeys: string[], sources: Record<string, SourceDigest>): PreImage {
-  const link = op.kind === 'file' && op.action.type === 'copy' && op.action.link;
+  // COPY --link builds its layer on an empty tree, so the steps before it cannot change its result — unless
+  // --chown names a user or group, which is looked up in the files those steps produced.
+  const link = op.kind === 'file' && op.action.type === 'copy' && op.action.link
+    && (op.action.chown === null || /^\d+(:\d+)?$/.test(op.action.chown));
   return {
     v: KEY_VERSION,
     kind: op.kind,
     op: JSON.parse(canonicalJson(opDefinition(op))) as Record<string, unknown>,
     args: op.args,
     env: op.env,
-    // COPY --link builds its layer on an empty tree, so the steps before it cannot change its result.
     parent: link ? null : parentKey,
     deps: depKeys,
     sources,

@@ -69,6 +69,11 @@ describe('planner keys', () => {
     const b = await keys(await plan('FROM alpine\nRUN two\nCOPY --link src/ /src/\n', images));
     assert.notEqual(a.get(2), b.get(2));
     assert.equal(a.get(3), b.get(3));
+    const byId = (run: string) => plan(`FROM alpine\nRUN ${run}\nCOPY --link --chown=1000:1000 src/ /src/\n`, images);
+    assert.equal((await keys(await byId('one'))).get(3), (await keys(await byId('two'))).get(3), 'numeric owner: still independent');
+    const byName = (run: string) => plan(`FROM alpine\nRUN ${run}\nCOPY --link --chown=app src/ /src/\n`, images);
+    assert.notEqual((await keys(await byName('one'))).get(3), (await keys(await byName('two'))).get(3),
+      'a user name is resolved in the files before it');
   });
 
   it('ignore proxy settings, as BuildKit does', async () => {
