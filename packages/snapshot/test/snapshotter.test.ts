@@ -179,6 +179,24 @@ describe('snapshotter lifecycle', function () {
     assert.equal(fs.readdirSync(path.join(root, 'l')).length, 1);
   });
 
+  it('shares layers between drivers on one root', async function () {
+    await layer('base', undefined, { a: 'from overlay' });
+    const copy = await openSnapshotter({ root, driver: 'copy' });
+    const m = await copy.prepare('c', 'base');
+    assert.equal(fs.readFileSync(path.join(m.path!, 'a'), 'utf8'), 'from overlay');
+    fs.writeFileSync(path.join(m.path!, 'b'), 'from copy');
+    fs.unlinkSync(path.join(m.path!, 'a'));
+    await copy.commit('copied', 'c');
+    const v = await snap.view('v', 'copied');
+    const dir = fs.mkdtempSync(path.join(work, 'm-'));
+    const release = await v.mount(dir);
+    try {
+      assert.deepEqual(fs.readdirSync(dir), ['b']);
+    } finally {
+      await release();
+    }
+  });
+
   it('lets several processes share one root', async function () {
     await layer('base', undefined, { a: '1' });
     const worker = path.join(here, 'support', 'race-worker.js');
