@@ -11,26 +11,28 @@ import { buildNode, LineMap } from './node-builder.js';
 import type { Comment, Directive, DockerfileTree, InstructionNode, ParseOptions, ParseWarning } from './syntax.js';
 import { isGoSpace } from './chars.js';
 
-interface PhysLine {
-  /** Text without the line ending. */
-  text: string;
-  /** Text with its line ending. */
-  raw: string;
+/** Physical lines: each line's text without its ending, and where each line starts in the input. */
+interface PhysLines {
+  texts: string[];
+  /** starts[i] is the offset of line i; starts[texts.length] is the input length. */
+  starts: number[];
 }
 
-function splitLines(text: string): PhysLine[] {
-  const out: PhysLine[] = [];
+function splitLines(text: string): PhysLines {
+  const texts: string[] = [];
+  const starts: number[] = [];
   let i = 0;
   while (i < text.length) {
     let j = text.indexOf('\n', i);
     j = j < 0 ? text.length : j + 1;
-    const raw = text.slice(i, j);
-    let e = raw.length;
-    while (e > 0 && (raw[e - 1] === '\n' || raw[e - 1] === '\r')) e--;
-    out.push({ text: e === raw.length ? raw : raw.slice(0, e), raw });
+    let e = j;
+    while (e > i && (text[e - 1] === '\n' || text[e - 1] === '\r')) e--;
+    starts.push(i);
+    texts.push(text.slice(i, e));
     i = j;
   }
-  return out;
+  starts.push(text.length);
+  return { texts, starts };
 }
 
 function leadingSpace(s: string): number {
@@ -65,7 +67,8 @@ export function parse(input: string | Uint8Array, options: ParseOptions = {}): D
   const filename = options.filename ?? 'Dockerfile';
   // Bytes are decoded as BuildKit reads them: UTF-8, invalid sequences becoming U+FFFD.
   const text = typeof input === 'string' ? input : new TextDecoder('utf-8').decode(input);
-  const lines = splitLines(text.startsWith('\uFEFF') ? text.slice(1) : text);
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  const { texts: lines, starts } = splitLines(body);
   const ds = new DirectiveScanner();
   const directives: Directive[] = [];
   const comments: Comment[] = [];
@@ -76,13 +79,13 @@ export function parse(input: string | Uint8Array, options: ParseOptions = {}): D
   const fail = (msg: string, line: number, col = 1): never => {
     throw new DockerfileError(msg, line, col, filename);
   };
-  const lineRange = (n: number) => ({ start: { line: n, column: 1 }, end: { line: n, column: lines[n - 1]!.text.length + 1 } });
+  const lineRange = (n: number) => ({ start: { line: n, column: 1 }, end: { line: n, column: lines[n - 1]!.length + 1 } });
 
   while (i < lines.length) {
     const lineNo = i + 1;
     const phys = lines[i++]!;
-    const lead = leadingSpace(phys.text);
-    let tok = lead ? phys.text.slice(lead) : phys.text;
+    const lead = leadingSpace(phys);
+    let tok = lead ? phys.slice(lead) : phys;
     let d: { name: string; value: string } | null = null;
     try {
       d = ds.scan(tok);
@@ -110,16 +113,16 @@ export function parse(input: string | Uint8Array, options: ParseOptions = {}): D
     while (!eol && i < lines.length) {
       const p = lines[i++]!;
       last = i;
-      if (isComment(p.text)) {
-        comments.push({ text: p.text.slice(leadingSpace(p.text)), range: lineRange(last) });
+      if (isComment(p)) {
+        comments.push({ text: p.slice(leadingSpace(p)), range: lineRange(last) });
         continue;
       }
-      if (leadingSpace(p.text) === p.text.length) {
+      if (leadingSpace(p) === p.length) {
         hasEmpty = true;
         continue;
       }
       let t: string;
-      [t, eol] = trimContinuation(p.text, escape);
+      [t, eol] = trimContinuation(p, escape);
       segs.push(buf.length, last, 1);
       buf += t;
     }
@@ -134,25 +137,25 @@ export function parse(input: string | Uint8Array, options: ParseOptions = {}): D
         let done = false;
         const bodyStart = i + 1;
         while (i < lines.length) {
-          const p = lines[i++]!;
-          let term = p.text;
-          if (h.chomp) term = term.replace(/^\t+/, '');
+          const p = lines[i]!;
+          const term = h.chomp ? p.replace(/^\t+/, '') : p;
+          i++;
           if (term === h.name) {
             done = true;
             break;
           }
-          content += p.raw;
+          content += body.slice(starts[i - 1], starts[i]);
         }
         last = i;
         if (!done) fail(`unterminated heredoc ${h.name}`, lineNo, node.range.start.column);
         node.heredocs.push({
           name: h.name, content, expand: h.expand, chomp: h.chomp, fileDescriptor: h.fileDescriptor,
-          range: { start: { line: bodyStart, column: 1 }, end: { line: i, column: lines[i - 1]!.text.length + 1 } },
+          range: { start: { line: bodyStart, column: 1 }, end: { line: i, column: lines[i - 1]!.length + 1 } },
         });
       }
     }
-    node.range.end = { line: last, column: lines[last - 1]!.text.length + 1 };
-    node.source = lines.slice(lineNo - 1, last).map((l) => l.raw).join('').replace(/\r?\n$/, '');
+    node.range.end = { line: last, column: lines[last - 1]!.length + 1 };
+    node.source = body.slice(starts[lineNo - 1]! + lead, starts[last - 1]! + lines[last - 1]!.length);
     instructions.push(node);
   }
   if (instructions.length === 0) fail('file with no instructions', Math.max(lines.length, 1), 1);

@@ -147,17 +147,30 @@ function resolveRefs(stages: Stage[], byName: Map<string, number>, filename: str
       }
     }
   }
-  // Depth-first search for a cycle (BuildKit: "circular dependency detected on stage").
+  // Depth-first search for a cycle (BuildKit: "circular dependency detected on stage"), iterative because a
+  // Dockerfile may chain tens of thousands of stages.
   const state = stages.map(() => 0);
-  const visit = (i: number): void => {
-    if (state[i] === 2) return;
-    if (state[i] === 1) {
-      const st = stages[i]!;
-      throw new DockerfileError(`circular dependency detected on stage: ${st.name ?? st.index}`, st.range.start.line, st.range.start.column, filename);
+  for (let root = 0; root < stages.length; root++) {
+    if (state[root] !== 0) continue;
+    const stack: Array<[number, Iterator<number>]> = [[root, deps[root]!.values()]];
+    state[root] = 1;
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const nx = top[1].next();
+      if (nx.done) {
+        state[top[0]] = 2;
+        stack.pop();
+        continue;
+      }
+      const d = nx.value;
+      if (state[d] === 1) {
+        const st = stages[d]!;
+        throw new DockerfileError(`circular dependency detected on stage: ${st.name ?? st.index}`, st.range.start.line, st.range.start.column, filename);
+      }
+      if (state[d] === 0) {
+        state[d] = 1;
+        stack.push([d, deps[d]!.values()]);
+      }
     }
-    state[i] = 1;
-    for (const d of deps[i]!) visit(d);
-    state[i] = 2;
-  };
-  stages.forEach((_, i) => visit(i));
+  }
 }

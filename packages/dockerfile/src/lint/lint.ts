@@ -67,7 +67,7 @@ export function lint(tree: DockerfileTree, options: LintOptions = {}): Diagnosti
   casing(tree.instructions, report);
 
   const globalDeclared = new Map<string, string | undefined>(Object.entries(pargs));
-  const stages: StageState[] = [];
+  const stages = new Map<string, StageState>();
   let cur: StageState | null = null;
   let shellSet = false;
   let workdirSet = false;
@@ -77,7 +77,7 @@ export function lint(tree: DockerfileTree, options: LintOptions = {}): Diagnosti
     if (node.keyword === 'FROM') {
       lastOf.clear();
       cur = fromChecks(node, stages, globalDeclared, pargs, options, report);
-      stages.push(cur);
+      if (cur.name !== null && !stages.has(cur.name)) stages.set(cur.name, cur);
       shellSet = false;
       workdirSet = false;
       continue;
@@ -166,7 +166,7 @@ function secretCheck(kind: 'ARG' | 'ENV', name: string, node: InstructionNode, r
   if (looksSecret(name)) report('SecretsUsedInArgOrEnv', `Do not use ARG or ENV instructions for sensitive data (${kind} ${JSON.stringify(name)})`, node.range);
 }
 
-function fromChecks(node: InstructionNode, stages: StageState[], globals: Map<string, string | undefined>,
+function fromChecks(node: InstructionNode, stages: ReadonlyMap<string, StageState>, globals: Map<string, string | undefined>,
   pargs: PlatformArgs, options: LintOptions, report: Report): StageState {
   const args = node.args.map((a) => a.value);
   const imageRaw = args[0] ?? '';
@@ -180,7 +180,7 @@ function fromChecks(node: InstructionNode, stages: StageState[], globals: Map<st
     const fromUp = node.keywordAsWritten === node.keywordAsWritten.toUpperCase();
     const asUp = as === as.toUpperCase();
     if ((fromLow && !asLow) || (fromUp && !asUp)) report('FromAsCasing', `'${as}' and '${node.keywordAsWritten}' keywords' casing do not match`, node.range);
-    if (stages.some((s) => s.name === name)) report('DuplicateStageName', `Duplicate stage name '${nameAsWritten}', stage names should be unique`, node.range);
+    if (stages.has(name!)) report('DuplicateStageName', `Duplicate stage name '${nameAsWritten}', stage names should be unique`, node.range);
     if (name === 'scratch' || name === 'context') report('ReservedStageName', `Stage name should not use the same name as reserved stage '${name}'`, node.range);
   }
   const platformFlag = node.flags.find((f) => f.name === 'platform');
@@ -204,7 +204,7 @@ function fromChecks(node: InstructionNode, stages: StageState[], globals: Map<st
     report('RedundantTargetPlatform', 'Setting platform to predefined $TARGETPLATFORM in FROM is redundant as this is the default behavior', node.range);
   }
   const image = safeExpand(imageRaw, globals, '\\') ?? imageRaw;
-  const parent = stages.find((s) => s.name !== null && s.name === image.toLowerCase());
+  const parent = stages.get(image.toLowerCase());
   const vars = new Map<string, string>(parent ? parent.vars
     : ['PATH', ...Object.keys(options.imageEnv?.(image) ?? {})].map((k) => [k, '']));
   if (!parent && image.toLowerCase() !== 'scratch' && options.imagePlatform) {
