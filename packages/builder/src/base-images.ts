@@ -52,7 +52,7 @@ export class BaseImages {
     })();
     const explicitHost = parsed !== undefined && ref.includes('/') && /[.:]|^localhost$/.test(ref.split('/')[0]!);
     if (!this.allowPull || !parsed || !explicitHost) {
-      throw new BuildError(`base image ${ref} not found in the local store (strata pull or strata import it first)`);
+      throw new BuildError(`not found in the local store (strata pull or strata import it first)`);
     }
     const host = ref.split('/')[0]!;
     const res = await pull(ref, {

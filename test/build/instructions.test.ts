@@ -1,0 +1,146 @@
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { lstatSync, readFileSync, readlinkSync, existsSync, mkdtempSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { BuildEnv } from './support.js';
+
+// End-to-end: every instruction and the main COPY/ADD flags, checked on the image config and its file tree.
+describe('strata build: instructions and flags (e2e)', function () {
+  this.timeout(180_000);
+  let env: BuildEnv;
+  let server: Server;
+  let url = '';
+  const served = Buffer.from('downloaded over http\n');
+  before(async () => {
+    env = new BuildEnv();
+    server = createServer((req, res) => {
+      if (req.url === '/file.txt') res.writeHead(200, { 'last-modified': 'Tue, 01 Aug 2023 00:00:00 GMT' }).end(served);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/file.txt`;
+  });
+  after(() => {
+    server.close();
+    env.cleanup();
+  });
+
+  it('builds a Dockerfile using every instruction and checks config and files', async () => {
+    const tarSrc = env.context('tarsrc', { 'inner/hello.txt': 'from a tarball\n' });
+    const tgz = path.join(env.work, 'archive.tar.gz');
+    assert.equal(spawnSync('tar', ['-czf', tgz, '-C', tarSrc, 'inner']).status, 0);
+    const sum = createHash('sha256').update(served).digest('hex');
+    const dir = env.context('all', {
+      'app/a.txt': 'A\n', 'app/sub/b.txt': 'B\n', 'data/x.conf': 'x\n', 'data/y.conf': 'y\n', 'data/z.txt': 'z\n',
+      'archive.tar.gz': readFileSync(tgz),
+      '.dockerignore': 'data/z.txt\n',
+      Dockerfile: [
+        '# syntax=docker/dockerfile:1',
+        'ARG BASE=busybox',
+        'FROM ${BASE} AS base',
+        'LABEL org.example.a="1" org.example.b=two',
+        'MAINTAINER someone@example.com',
+        'ENV APP=/srv/app GREETING="hello world"',
+        'WORKDIR $APP',
+        'COPY app/ ./',
+        'COPY --chmod=0600 --chown=1000:1000 data/*.conf /etc/conf/',
+        'ADD archive.tar.gz /opt/',
+        `ADD --checksum=sha256:${sum} ${url} /dl/`,
+        'RUN echo "$GREETING" > greeting.txt && ln -s greeting.txt link.txt && mkdir -p /var/empty',
+        'RUN ["/bin/sh", "-c", "echo exec-form > /exec.txt"]',
+        'RUN <<EOF',
+        'echo heredoc > /heredoc.txt',
+        'EOF',
+        'COPY <<EOF /etc/inline.conf',
+        'inline $APP',
+        'EOF',
+        'SHELL ["/bin/sh", "-e", "-c"]',
+        'USER 1000:1000',
+        'RUN id -u > /tmp/uid.txt',
+        'USER root',
+        'EXPOSE 8080/tcp 53/udp',
+        'VOLUME ["/data"]',
+        'STOPSIGNAL SIGQUIT',
+        'HEALTHCHECK --interval=30s --timeout=5s --retries=2 CMD ["true"]',
+        'ENTRYPOINT ["/bin/sh", "-c"]',
+        'CMD ["echo hi"]',
+        'ONBUILD RUN echo triggered > /onbuild.txt',
+        'FROM busybox AS unused',
+        'RUN exit 1',
+        'FROM base',
+        'COPY --from=base /srv/app/greeting.txt /copied-from-stage.txt',
+        '',
+      ].join('\n'),
+    });
+    // Built without blocking: this process serves the ADD URL.
+    const r = await env.run(['build', '--progress', 'plain', '-t', 'all:1', dir]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /exit 1/, 'the unreachable stage must not run');
+    const c = env.config('all:1');
+    const cfg = c.config as Record<string, unknown>;
+    assert.deepEqual(cfg.Labels, { 'org.example.a': '1', 'org.example.b': 'two' });
+    assert.ok((cfg.Env as string[]).includes('APP=/srv/app'));
+    assert.ok((cfg.Env as string[]).includes('GREETING=hello world'));
+    assert.equal(cfg.WorkingDir, '/srv/app');
+    assert.equal(cfg.User, 'root');
+    assert.deepEqual(cfg.ExposedPorts, { '8080/tcp': {}, '53/udp': {} });
+    assert.deepEqual(cfg.Volumes, { '/data': {} });
+    assert.equal(cfg.StopSignal, 'SIGQUIT');
+    assert.deepEqual((cfg.Healthcheck as { Test: string[] }).Test, ['CMD', 'true']);
+    assert.deepEqual(cfg.Entrypoint, ['/bin/sh', '-c']);
+    assert.deepEqual(cfg.Cmd, ['echo hi']);
+    assert.deepEqual(cfg.Shell, ['/bin/sh', '-e', '-c']);
+    assert.ok(c.history.some((h) => h.created_by === 'MAINTAINER someone@example.com' && h.empty_layer === true));
+    assert.equal(c.history.filter((h) => !h.empty_layer).length, c.rootfs.diff_ids.length, 'one history entry per layer');
+
+    const fs = env.rootfs('all:1');
+    const read = (p: string) => readFileSync(path.join(fs, p), 'utf8');
+    assert.equal(read('srv/app/a.txt'), 'A\n');
+    assert.equal(read('srv/app/sub/b.txt'), 'B\n', 'COPY dir/ copies the directory contents');
+    assert.equal(read('srv/app/greeting.txt'), 'hello world\n');
+    assert.equal(readlinkSync(path.join(fs, 'srv/app/link.txt')), 'greeting.txt');
+    const conf = lstatSync(path.join(fs, 'etc/conf/x.conf'));
+    assert.equal(conf.mode & 0o777, 0o600);
+    assert.equal(conf.uid, 1000);
+    assert.equal(conf.gid, 1000);
+    assert.ok(existsSync(path.join(fs, 'etc/conf/y.conf')));
+    assert.equal(read('opt/inner/hello.txt'), 'from a tarball\n', 'ADD extracts local archives');
+    assert.equal(read('dl/file.txt'), served.toString());
+    assert.equal(lstatSync(path.join(fs, 'dl/file.txt')).mode & 0o777, 0o600);
+    assert.equal(read('exec.txt'), 'exec-form\n');
+    assert.equal(read('heredoc.txt'), 'heredoc\n');
+    assert.equal(read('etc/inline.conf'), 'inline /srv/app\n');
+    assert.equal(read('tmp/uid.txt'), '1000\n');
+    assert.equal(read('copied-from-stage.txt'), 'hello world\n');
+    assert.equal(read('onbuild.txt'), 'triggered\n', 'ONBUILD of the base stage runs after FROM base');
+    const owner = lstatSync(path.join(fs, 'srv/app/a.txt'));
+    assert.equal(owner.uid, 0, 'COPY from the context is owned by root');
+  });
+
+  it('ignores .dockerignore-d files and fails on COPY of one with FILE:LINE', () => {
+    const dir = env.context('ignored', { 'keep.txt': 'k', 'secret.key': 's', '.dockerignore': '*.key\n', Dockerfile: 'FROM busybox\nCOPY keep.txt /\nCOPY secret.key /\n' });
+    const r = env.strata(['build', '--progress', 'plain', dir]);
+    assert.equal(r.status, 1);
+    const last = r.stderr.trim().split('\n').pop()!;
+    assert.match(last, /^strata: .*Dockerfile:3: COPY secret\.key \/: .*secret\.key.*not found/);
+  });
+
+  it('--target builds only the stages it needs, and outputs reach oci, docker, local and tar', () => {
+    const dir = env.context('target', { Dockerfile: 'FROM busybox AS one\nRUN echo one > /one\nFROM busybox AS two\nRUN exit 7\nFROM one AS three\nRUN echo three > /three\n' });
+    const out = mkdtempSync(path.join(env.work, 'out-'));
+    const log = env.build(dir, ['--target', 'three', '-t', 'three:1', '--output', `type=local,dest=${out}/local`, '--output', `type=oci,dest=${out}/layout`,
+      '--output', `type=docker,dest=${out}/docker.tar`, '--output', `type=tar,dest=${out}/fs.tar`, '--iidfile', `${out}/iid`]);
+    assert.doesNotMatch(log, /exit 7/);
+    assert.equal(readFileSync(path.join(out, 'local/three'), 'utf8'), 'three\n');
+    assert.equal(readFileSync(path.join(out, 'local/one'), 'utf8'), 'one\n');
+    assert.ok(existsSync(path.join(out, 'layout/index.json')));
+    assert.match(spawnSync('tar', ['-tf', path.join(out, 'docker.tar')], { encoding: 'utf8' }).stdout, /manifest\.json/);
+    assert.match(spawnSync('tar', ['-tf', path.join(out, 'fs.tar')], { encoding: 'utf8' }).stdout, /^three$/m);
+    assert.match(readFileSync(path.join(out, 'iid'), 'utf8'), /^sha256:[a-f0-9]{64}$/);
+    const loaded = env.strata(['inspect', `oci:${out}/layout`]);
+    assert.equal(loaded.status, 0, loaded.stderr);
+  });
+});
