@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DockerfileParser } from 'dockerfile-ast';
-import { DockerfileError, expand, parse } from '../src/index.js';
+import { DockerfileError, expand, lint, parse, toStages } from '../src/index.js';
 
 const good = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../fixtures/dockerfiles/good');
 const kw = (text: string) => parse(text).instructions.map((n) => n.keyword);
@@ -85,6 +85,15 @@ describe('hostile input', () => {
     assert.throws(() => expand(deep, {}), (e: unknown) => e instanceof DockerfileError && /nested too deeply/.test(e.message));
     assert.throws(() => expand('${X:-"'.repeat(50_000), {}), DockerfileError);
     assert.equal(expand('${X:-'.repeat(500) + 'ok' + '}'.repeat(500), {}), 'ok');
+  });
+  it('handles a 20,000-stage chain and finds a cycle through it without recursion', () => {
+    const n = 20_000;
+    const chain = Array.from({ length: n }, (_, i) => `FROM s${i} AS s${i + 1}`).join('\n');
+    const st = toStages(parse(`FROM a AS s0\n${chain}\n`));
+    assert.equal(st.stages.length, n + 1);
+    assert.deepEqual(st.stages[n]!.base, { kind: 'stage', index: n - 1 });
+    lint(parse(`FROM a AS s0\n${chain}\n`));
+    assert.throws(() => toStages(parse(`FROM a AS s0\nCOPY --from=s${n} /a /b\n${chain}\n`)), /circular dependency detected on stage: s0/);
   });
   it('accepts bytes as well as text', () => {
     assert.deepEqual(parse(Buffer.from('FROM a\nRUN \xff\n', 'latin1')).instructions[1]!.args[0]!.value, 'RUN \uFFFD'.slice(4));
