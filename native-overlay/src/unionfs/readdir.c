@@ -23,6 +23,7 @@ struct dirh {
   size_t n, cap;
   char **seen; /* open-addressing set of names already decided */
   size_t seencap, nseen;
+  bool built;  /* listed at the first READDIR: when the kernel serves a dir from its cache, never */
 };
 
 static uint64_t hash_name(const char *s) {
@@ -121,36 +122,31 @@ static void release_tracked(struct tracked *t) {
   dirh_free((struct dirh *)t);
 }
 
-static int build(struct ufs *u, struct node *dir, struct dirh **out) {
-  struct dirh *d = calloc(1, sizeof *d);
-  if (!d) return -ENOMEM;
+static int fill(struct ufs *u, struct node *dir, struct dirh *d) {
   char path[PATH_MAX];
   int r = node_path(dir, NULL, path, sizeof path);
   if (r == 0) r = add(d, ".", dir->ino, DT_DIR);
   if (r == 0) r = add(d, "..", dir->parent ? dir->parent->ino : dir->ino, DT_DIR);
   for (int i = dir->layer; r == 0 && i <= dir->last; i++)
     if (u->layers[i].fd >= 0) r = scan_layer(u, d, i, path);
-  if (r < 0) { dirh_free(d); return r; }
-  *out = d;
-  return 0;
+  d->built = r == 0;
+  return r;
 }
 
 int ufs_count_visible(struct ufs *u, struct node *dir, int limit) {
-  struct dirh *d;
-  int r = build(u, dir, &d);
-  if (r < 0) return r;
-  size_t n = d->n - 2;
+  struct dirh *d = calloc(1, sizeof *d);
+  if (!d) return -ENOMEM;
+  int r = fill(u, dir, d);
+  size_t n = r == 0 ? d->n - 2 : 0;
   dirh_free(d);
+  if (r < 0) return r;
   return n > (size_t)limit ? limit : (int)n;
 }
 
 void ufs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
-  struct ufs *u = &g_ufs;
-  LOCK(u);
-  struct dirh *d = NULL;
-  int r = build(u, node_of(ino), &d);
-  UNLOCK(u);
-  if (r < 0) { fuse_reply_err(req, -r); return; }
+  (void)ino;
+  struct dirh *d = calloc(1, sizeof *d);
+  if (!d) { fuse_reply_err(req, ENOMEM); return; }
   tracked_add(&d->tr, release_tracked);
   fi->fh = (uint64_t)(uintptr_t)d;
   fi->cache_readdir = 1; /* the kernel drops it whenever it changes this dir through us */
@@ -164,7 +160,17 @@ static void reply_dir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, st
   char *buf = malloc(size);
   if (!buf) { fuse_reply_err(req, ENOMEM); return; }
   size_t used = 0;
-  if (plus) LOCK(u);
+  LOCK(u);
+  if (!d->built) {
+    int r = fill(u, node_of(ino), d);
+    if (r < 0) {
+      UNLOCK(u);
+      free(buf);
+      fuse_reply_err(req, -r);
+      return;
+    }
+  }
+  if (!plus) UNLOCK(u);
   for (size_t i = (size_t)off; i < d->n; i++) {
     struct dent *e = &d->ents[i];
     struct stat st = {.st_ino = e->ino, .st_mode = (mode_t)e->type << 12};
