@@ -9,6 +9,8 @@ export interface CleanupResult {
   layers: number;
   links: number;
   temps: number;
+  /** Active snapshots and views whose process died (filled in by the snapshotter). */
+  abandoned: number;
 }
 
 async function entries(dir: string): Promise<string[]> {
@@ -35,7 +37,7 @@ export async function cleanupOrphans(layout: Layout, liveIds: Set<string>, grace
   // A long build step may be mounted under tmp/ right now; never delete through a mount.
   const mountPoints = (await readMounts()).map((m) => m.mountPoint);
   const holdsMount = (p: string) => mountPoints.some((m) => m === p || m.startsWith(`${p}/`));
-  const result: CleanupResult = { layers: 0, links: 0, temps: 0 };
+  const result: CleanupResult = { layers: 0, links: 0, temps: 0, abandoned: 0 };
   for (const id of await entries(layout.layers)) {
     if (liveIds.has(id) || holdsMount(layout.layer(id)) || !(await oldEnough(layout.layer(id), cutoff))) continue;
     const trash = path.join(layout.tmp, `trash-${id}`);

@@ -18,6 +18,8 @@ export interface SnapshotRecord {
   created: string;
   /** Copy driver: ctime (ns, decimal) of the marker written after the tree was copied; see naive-differ.ts. */
   copiedAtNs?: string;
+  /** Active snapshots and views: the process that made it, so cleanup can tell an abandoned one. */
+  pid?: number;
 }
 
 /** Records keyed by snapshot key or name; one file each, so processes sharing a root never rewrite a shared file. */

@@ -87,7 +87,7 @@ class LayerSnapshotter implements Snapshotter {
     await fs.mkdir(layout.diff(id), { recursive: true });
     await fs.mkdir(layout.work(id));
     const short = await createShortLink(layout.links, layout.diff(id));
-    const rec: SnapshotRecord = { version: 1, key, kind, id, short, driver: this.driverName, created: new Date().toISOString() };
+    const rec: SnapshotRecord = { version: 1, key, kind, id, short, driver: this.driverName, created: new Date().toISOString(), pid: process.pid };
     if (parent !== undefined) rec.parent = parent;
     try {
       if (this.driverName === 'copy') {
@@ -156,7 +156,7 @@ class LayerSnapshotter implements Snapshotter {
     // A volatile overlay upper becomes durable here, once, instead of on every copy-up.
     sys().syncfs(layout.diff(rec.id));
     await withLock(layout.lock, async () => {
-      const { copiedAtNs: _c, ...rest } = rec;
+      const { copiedAtNs: _c, pid: _p, ...rest } = rec;
       await this.meta.create({ ...rest, key: name, kind: 'committed' });
       await this.meta.delete(key);
     });
@@ -188,10 +188,18 @@ class LayerSnapshotter implements Snapshotter {
   }
 
   async cleanup(graceMs = 3_600_000): Promise<CleanupResult> {
-    return withLock(this.layout.lock, async () => {
+    // Active snapshots and views of processes that died are never trusted (a volatile upper may be torn): drop them.
+    let abandoned = 0;
+    for (const r of await this.meta.list()) {
+      if (r.kind === 'committed' || !isAbandoned(r, graceMs)) continue;
+      await this.remove(r.key).catch(() => undefined);
+      abandoned++;
+    }
+    const result = await withLock(this.layout.lock, async () => {
       const live = new Set((await this.meta.list()).map((r) => r.id));
       return cleanupOrphans(this.layout, live, graceMs);
     });
+    return { ...result, abandoned };
   }
 
   async usage(key: string): Promise<Usage> {
@@ -240,6 +248,17 @@ class LayerSnapshotter implements Snapshotter {
 
 function whiteoutMode(rec: SnapshotRecord): 'apply' | 'overlay' {
   return rec.driver === 'copy' ? 'apply' : 'overlay';
+}
+
+/** An active snapshot or view older than graceMs whose creating process is gone. */
+function isAbandoned(rec: SnapshotRecord, graceMs: number): boolean {
+  if (rec.pid === undefined || Date.now() - Date.parse(rec.created) < graceMs) return false;
+  try {
+    process.kill(rec.pid, 0);
+    return false;
+  } catch (e) {
+    return (e as { code?: string }).code === 'ESRCH';
+  }
 }
 
 function copiedAt(rec: SnapshotRecord): { copiedAtNs?: bigint } {

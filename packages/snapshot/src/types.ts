@@ -78,10 +78,10 @@ export interface Snapshotter {
   /** Applies an uncompressed OCI layer tar to an active snapshot (unmounted). */
   apply(key: string, tar: Readable): Promise<void>;
   /**
-   * Removes what killed processes left under the root (layer dirs without a record, dangling short links,
-   * temp files), only when older than graceMs (default 1 h) since another process may be making them now.
+   * Removes what killed processes left under the root (their active snapshots and views, layer dirs without
+   * a record, dangling short links, temp files), only when older than graceMs (default 1 h).
    */
-  cleanup(graceMs?: number): Promise<{ layers: number; links: number; temps: number }>;
+  cleanup(graceMs?: number): Promise<{ layers: number; links: number; temps: number; abandoned: number }>;
   /** Applies an already-parsed change set to an active snapshot (unmounted). */
   applyEntries(key: string, entries: AsyncIterable<LayerEntry> | Iterable<LayerEntry>): Promise<void>;
 }

@@ -158,8 +158,18 @@ describe('snapshotter lifecycle', function () {
     fs.mkdirSync(path.join(orphan, 'diff'), { recursive: true });
     fs.symlinkSync('../layers/nothing/diff', path.join(root, 'l', 'ZZZZZZZZZZ'));
     fs.writeFileSync(path.join(root, 'tmp', 'half-written'), 'x');
-    assert.deepEqual(await snap.cleanup(60_000), { layers: 0, links: 0, temps: 0 });
+    assert.deepEqual(await snap.cleanup(60_000), { layers: 0, links: 0, temps: 0, abandoned: 0 });
     const old = new Date(Date.now() - 3_600_000);
+    // A step whose process was killed an hour ago; and one of this live process, which stays.
+    await snap.prepare('killed-step', 'base');
+    await snap.prepare('mine', 'base');
+    const dead = await promisify(execFile)(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+    const snaps = path.join(root, 'snapshots');
+    for (const n of fs.readdirSync(snaps).filter((f) => f.endsWith('.json'))) {
+      const rec = JSON.parse(fs.readFileSync(path.join(snaps, n), 'utf8'));
+      if (rec.key === 'killed-step') fs.writeFileSync(path.join(snaps, n), JSON.stringify({ ...rec, pid: Number(dead.stdout), created: old.toISOString() }));
+      if (rec.key === 'mine') fs.writeFileSync(path.join(snaps, n), JSON.stringify({ ...rec, created: old.toISOString() }));
+    }
     fs.utimesSync(orphan, old, old);
     fs.lutimesSync(path.join(root, 'l', 'ZZZZZZZZZZ'), old, old);
     fs.utimesSync(path.join(root, 'tmp', 'half-written'), old, old);
@@ -169,10 +179,12 @@ describe('snapshotter lifecycle', function () {
     fs.mkdirSync(busy);
     fs.utimesSync(busy, old, old);
     const releaseBusy = await (await snap.mounts('long-run')).mount(busy);
-    assert.deepEqual(await snap.cleanup(60_000), { layers: 1, links: 1, temps: 1 });
+    assert.deepEqual(await snap.cleanup(60_000), { layers: 1, links: 1, temps: 1, abandoned: 1 });
+    assert.deepEqual((await snap.list()).map((i) => i.key), ['base', 'long-run', 'mine']);
     assert.equal(fs.readFileSync(path.join(busy, 'a'), 'utf8'), '1');
     await releaseBusy();
     await snap.remove('long-run');
+    await snap.remove('mine');
     assert.ok(!fs.existsSync(orphan));
     const info = await snap.stat('base');
     assert.ok(fs.existsSync(path.join(root, 'layers', info.id, 'diff', 'a')));
