@@ -80,7 +80,7 @@ export interface InstructionNode {
   inner?: InstructionNode;
   /** BuildKit's "original": the logical line (continuations joined), trimmed. */
   original: string;
-  /** The source text exactly as written: every physical line of the instruction, heredoc bodies included. */
+  /** The source text exactly as written, from the keyword to the end of its last line (heredoc bodies included). */
   source: string;
   /** From the keyword to the end of the last line, including heredoc bodies. */
   range: Range;
