@@ -111,9 +111,12 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
     }
     const log = () => { try { return readFileSync(logPath, 'utf8'); } catch { return ''; } };
     if (status === 200 || status === 401) {
+      // A test process that dies (or forgets stop()) must not leave a registry behind: kill it by PID on exit.
+      const onExit = () => { try { process.kill(child.pid!, 'SIGKILL'); } catch { /* gone */ } rmSync(dir, { recursive: true, force: true }); };
+      process.once('exit', onExit);
       return {
         host: `127.0.0.1:${port}`, port, url, storageDir, auth: opts.auth, pid: child.pid!, log,
-        stop: () => stopChild(child, dir),
+        stop: async () => { process.removeListener('exit', onExit); await stopChild(child, dir); },
       };
     }
     await stopChild(child, dir, false);

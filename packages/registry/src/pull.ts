@@ -1,5 +1,5 @@
 import type { ContentStore, Descriptor, Digest, Platform } from '@strata/oci';
-import { batched } from './batch.js';
+import { writeBlob } from './blob-writer.js';
 import { connect, type ConnectOptions } from './connect.js';
 import { RegistryError } from './errors.js';
 import { forEachLimit } from './pool.js';
@@ -60,9 +60,9 @@ export async function pull(refInput: string | Reference, opts: PullOptions): Pro
     const attempts = Math.max(1, opts.attempts ?? 4);
     for (let attempt = 1; ; attempt++) {
       try {
-        // The store verifies digest and size as it writes and renames only a whole, matching blob.
+        // Verified as it is written; renamed into the store only when whole and matching.
         const res = await client.blobResponse(d.digest);
-        await store.put(batched(res.body, what), { digest: d.digest, size: d.size }, what);
+        await writeBlob(store, res.body, { digest: d.digest, size: d.size }, what);
         break;
       } catch (e) {
         // A connection cut or stalled mid-blob is worth another try from the start (the request itself
