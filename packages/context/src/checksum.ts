@@ -3,7 +3,7 @@ import path from 'node:path';
 import { cleanPath, splitPath } from './clean.js';
 import { headerString, type BuildContext, type DropOptions, type FingerprintParts } from './context.js';
 import type { Entry } from './entry.js';
-import { ContextError, OutsideContextError, SourceNotFoundError } from './errors.js';
+import { ContextError, SourceNotFoundError } from './errors.js';
 import { compileSegment, hasWildcard } from './glob.js';
 import { hashStringSync } from './hash.js';
 import { PatternMatcher, type MatchInfo } from './pattern-matcher.js';
@@ -136,7 +136,7 @@ function resolveLinks(ctx: BuildContext, rel: string, source: string): string | 
       cur = next;
       continue;
     }
-    if (++hops > MAX_LINKS) throw new OutsideContextError(source);
+    if (++hops > MAX_LINKS) throw new ContextError(`${source}: too many levels of symbolic links`);
     const target = entry.link ?? '';
     const base = target.startsWith('/') ? '/' : '/' + (cur === '.' ? '' : cur);
     todo = [...splitPath(cleanPath(path.posix.join(base, target)).slice(1)), ...todo];

@@ -18,11 +18,3 @@ export class SourceNotFoundError extends ContextError {
     super(`${JSON.stringify(source)} not found in build context ${contextDir} (missing, or excluded by .dockerignore)`);
   }
 }
-
-/** A source path that leaves the context (through `..` or a symlink pointing outside). */
-export class OutsideContextError extends ContextError {
-  override name = 'OutsideContextError';
-  constructor(readonly source: string) {
-    super(`${JSON.stringify(source)} is outside the build context`);
-  }
-}

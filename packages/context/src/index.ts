@@ -7,7 +7,7 @@ export type { ChecksumOptions, SourceChecksum } from './checksum.js';
 export { sourceChecksumFor } from './source-checksum.js';
 export type { SourceChecksumRequest } from './source-checksum.js';
 export type { Entry, EntryType } from './entry.js';
-export { ContextError, IgnorePatternError, OutsideContextError, SourceNotFoundError } from './errors.js';
+export { ContextError, IgnorePatternError, SourceNotFoundError } from './errors.js';
 export { compileSegment, hasWildcard } from './glob.js';
 export { hashBytes, hashFile, hashString } from './hash.js';
 export { loadIgnoreFile, parseIgnoreFile } from './ignore-file.js';

@@ -170,3 +170,18 @@ describe('context: sourceChecksumFor', () => {
     }
   });
 });
+
+describe('context: symlink loops', () => {
+  it('reports a loop in one line instead of hanging', async () => {
+    const [dir, cleanup] = await tempDir('strata-loop-');
+    try {
+      await symlink('b', path.join(dir, 'a'));
+      await symlink('a', path.join(dir, 'b'));
+      await assert.rejects(checksumSources(await BuildContext.open(dir), ['a/x']), /a\/x: too many levels of symbolic links/);
+      const whole = await checksumSources(await BuildContext.open(dir), ['.']);
+      assert.deepEqual(Object.keys(whole.files).sort(), ['.', 'a', 'b'], 'links inside a copied tree are kept as links');
+    } finally {
+      await cleanup();
+    }
+  });
+});
