@@ -1,5 +1,5 @@
 /** Renders parse + toStages + lint of a Dockerfile as the stable text the golden files hold. */
-import { lint, parse, toStages, type InstructionNode, type Range } from '../src/index.js';
+import { expandableWords, lint, parse, StageScope, toStages, type InstructionNode, type Range, type Stages } from '../src/index.js';
 
 const r = (x: Range) => `${x.start.line}:${x.start.column}-${x.end.line}:${x.end.column}`;
 
@@ -28,6 +28,7 @@ export function render(text: string, name: string): string {
   try {
     const st = toStages(tree, { platform: 'linux/arm64/v8', buildPlatform: 'linux/amd64', buildArgs: { VARIANT: '3.19' } });
     lines.push(`globals ${JSON.stringify(st.globalArgValues)}`);
+    lines.push(...scopes(st));
     for (const s of st.stages) {
       lines.push(`stage ${s.index} name=${s.name} image=${JSON.stringify(s.image)} base=${JSON.stringify(s.base)} platform=${JSON.stringify(s.platform)} ${r(s.range)}`);
       for (const ins of s.instructions) {
@@ -48,4 +49,34 @@ export function render(text: string, name: string): string {
     lines.push(`error: ${(e as Error).message}`);
   }
   return lines.join('\n') + '\n';
+}
+
+/** Each stage's expandable words as the planner would expand them (StageScope, parent stage ENV inherited). */
+function scopes(st: Stages): string[] {
+  const out = ['# expansion'];
+  const finalEnv: Array<Map<string, string>> = [];
+  const buildArgs = { VARIANT: '3.19' };
+  for (const s of st.stages) {
+    const baseEnv = s.base.kind === 'stage' ? finalEnv[s.base.index] : new Map([['PATH', '/usr/bin:/bin']]);
+    const scope = new StageScope(st, { buildArgs, baseEnv });
+    for (const ins of s.instructions) {
+      const words = expandableWords(ins);
+      if (words.length > 0) {
+        let shown: string;
+        try {
+          shown = JSON.stringify(ins.kind === 'EXPOSE' ? words.flatMap((w) => scope.expandWords(w)) : words.map((w) => scope.expand(w)));
+        } catch (e) {
+          shown = `error: ${(e as Error).message}`;
+        }
+        out.push(`  ${ins.range.start.line} ${ins.kind} ${shown}`);
+      }
+      try {
+        scope.apply(ins);
+      } catch (e) {
+        out.push(`  ${ins.range.start.line} apply error: ${(e as Error).message}`);
+      }
+    }
+    finalEnv[s.index] = scope.env;
+  }
+  return out;
 }
