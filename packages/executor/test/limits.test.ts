@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Executor, StepAbortedError, launcherPath } from '../src/index.js';
 import { makeBusyboxRootfs, mountsUnder, processesIn, removeTree, runCollect } from './fixture.js';
 
@@ -70,9 +70,14 @@ for (const variant of ['release', 'asan'] as const) {
       const lines: string[] = [];
       const p = ex.run({ rootfs, stdin: 'ignore', stdout: (l) => lines.push(l), argv: ['sh', '-c', 'trap "echo got-usr1; exit 7" USR1; echo ready; while :; do sleep 0.05; done'] }, ac.signal);
       while (!lines.includes('ready')) await new Promise((r) => setTimeout(r, 20));
-      // The launcher is the only child process spawned by this test right now.
-      const { execFileSync } = await import('node:child_process');
-      const launcher = execFileSync('pgrep', ['-P', String(process.pid), '-f', 'strata-launch'], { encoding: 'utf8' }).trim().split('\n')[0]!;
+      // The launcher is this process's only child running strata-launch right now.
+      const launcher = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).find((n) => {
+        try {
+          const stat = readFileSync(`/proc/${n}/stat`, 'utf8');
+          return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] === String(process.pid) && readFileSync(`/proc/${n}/cmdline`, 'utf8').includes('strata-launch');
+        } catch { return false; }
+      });
+      assert.ok(launcher, 'launcher process not found');
       process.kill(Number(launcher), 'SIGUSR1');
       const r = await p;
       assert.equal(r.exitCode, 7);
