@@ -51,7 +51,7 @@ export async function compile(stages: Stages, opts: CompileOptions): Promise<Gra
         try {
           image = await opts.resolveImage(ref, platform);
         } catch (err) {
-          throw new PlannerError(`base image ${ref}: ${(err as Error).message.split('\n')[0]}`, line, filename);
+          throw new PlannerError(`${line === stage.range.start.line ? 'base image' : 'image'} ${ref}: ${(err as Error).message.split('\n')[0]}`, line, filename);
         }
         const op = addOp({
           kind: 'source', stage: stage.index, stageName: stage.name, line, text: `FROM ${ref}`, slot: `source/${ref}`,

@@ -27,6 +27,8 @@ describe('planner compile: stages, COPY and dedup', () => {
     await assert.rejects(plan('FROM alpine\n', images, { target: 'nope' }), /target stage "nope" could not be found/);
     await assert.rejects(plan('FROM alpine\nRUN x\nFROM missing:1\n', images),
       (e: Error) => e instanceof PlannerError && e.message === 'Dockerfile:3: base image missing:1: missing:1: not found');
+    await assert.rejects(plan('FROM alpine\nCOPY --from=nope:2 /a /b\n', images),
+      (e: Error) => e instanceof PlannerError && e.message === 'Dockerfile:2: image nope:2: nope:2: not found');
   });
 
   it('wires COPY --from a stage to its head and --from an image to a source op', async () => {

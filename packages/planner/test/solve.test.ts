@@ -14,10 +14,9 @@ describe('planner solve', () => {
   it('runs independent stages in parallel, bounded by the queue', async () => {
     const g = await plan(THREE, images);
     const wide = new FakeRunner(80);
-    const t0 = Date.now();
     await solve(g, wide, new MemoryCacheIndex<string>(), () => {}, { concurrency: 4 });
+    // Peak concurrency, not wall time, is the evidence: timings lie on a loaded machine.
     assert.equal(wide.peak, 3, 'the three RUNs overlap');
-    assert.ok(Date.now() - t0 < 80 * 6, 'faster than serial');
     const narrow = new FakeRunner(20);
     await solve(g, narrow, new MemoryCacheIndex<string>(), () => {}, { concurrency: 1 });
     assert.equal(narrow.peak, 1);
