@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rmdir } from 'node:fs/promises';
 import path from 'node:path';
-import { Executor, ExecutorError, parseRunMount, prepareRunMounts, type OutputSink, type RunResult } from '@strata/executor';
+import { Executor, ExecutorError, UnknownUserError, parseRunMount, prepareRunMounts, type OutputSink, type RunResult } from '@strata/executor';
 import { LocalStore, defaultStateRoot, type Digest, type Image } from '@strata/oci';
 import { openSnapshotter, SnapshotExistsError, type Snapshotter } from '@strata/snapshot';
 
@@ -103,7 +103,11 @@ export async function runContainer(o: RunContainerOptions): Promise<RunResult> {
       stdin: o.stdin ?? 'ignore',
       stdout: o.stdout,
       stderr: o.stderr,
-    }, o.signal);
+    }, o.signal).catch((e: unknown) => {
+      // The rootfs is a transient mount: name the image instead.
+      if (e instanceof UnknownUserError) throw new UnknownUserError(e.message.replace(target, `${o.image}:`));
+      throw e;
+    });
   } finally {
     await prepared?.release();
     await release?.();
