@@ -15,6 +15,9 @@ describe('context: persistent stat index', () => {
     [stateRoot, c] = await tempDir('strata-root-');
     cleanups.push(c);
     await makeTree(ctxDir, { 'src/app.js': 'console.log(1)\n', 'src/b.txt': 'bbbb', 'big.bin': 'x'.repeat(3 << 20) });
+    // With a zero racy window a change in the same millisecond as the hashing would still count as racy
+    // (the hashing time is taken in whole milliseconds): let the clock move on.
+    await new Promise((resolve) => setTimeout(resolve, 5));
   });
   afterEach(async () => {
     for (const c of cleanups.splice(0)) await c();
