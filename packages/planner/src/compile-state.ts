@@ -1,5 +1,5 @@
 import type { Stage, StageRef, Stages } from '@strata/dockerfile';
-import type { ContainerConfig } from '@strata/oci';
+import type { ContainerConfig, ImageConfig } from '@strata/oci';
 import type { NewOp, StagePlan } from './graph.js';
 import type { Scope } from './scope.js';
 
@@ -8,7 +8,7 @@ export interface ResolvedImage {
   /** Manifest digest (for the platform asked for). */
   digest: string;
   /** The image config; its Env, OnBuild, Cmd… seed the stage. */
-  config: import('@strata/oci').ImageConfig;
+  config: ImageConfig;
 }
 
 /** Looks up an image reference for a platform (the builder wires the store and the registry here). */
