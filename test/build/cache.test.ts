@@ -1,0 +1,86 @@
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { cpSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { BuildEnv, cachedCount, misses } from './support.js';
+
+// The content-hash cache: hits do no work, every miss says why, and nothing fools it.
+describe('strata build: layer cache (e2e)', function () {
+  this.timeout(180_000);
+  let env: BuildEnv;
+  before(() => (env = new BuildEnv()));
+  after(() => env.cleanup());
+
+  const dockerfile = [
+    'FROM busybox',
+    'ARG VERSION=1.2',
+    'RUN echo "version $VERSION" > /version',
+    'COPY src/ /app/',
+    'RUN cat /app/app.js > /app/copy.js',
+    '',
+  ].join('\n');
+
+  it('a rebuild of unchanged inputs is fully cached and gives the same image', () => {
+    const dir = env.context('same', { 'src/app.js': 'console.log(1)\n', Dockerfile: dockerfile });
+    env.build(dir, ['-t', 'same:1']);
+    const id1 = env.config('same:1');
+    const log = env.build(dir, ['-t', 'same:2']);
+    assert.deepEqual(misses(log), []);
+    assert.equal(cachedCount(log), 4);
+    assert.deepEqual(env.config('same:2'), id1, 'same config (and so the same image id)');
+  });
+
+  it('explains a miss from a changed build arg and from a changed file', () => {
+    const dir = env.context('explain', { 'src/app.js': 'console.log(1)\n', 'src/other.js': 'x\n', Dockerfile: dockerfile });
+    env.build(dir);
+    const byArg = misses(env.build(dir, ['--build-arg', 'VERSION=1.3']));
+    assert.equal(byArg[0], 'RUN line 3: ARG VERSION 1.2 → 1.3');
+    assert.equal(byArg.length, 3, 'every step after the changed one misses too');
+    writeFileSync(path.join(dir, 'src/app.js'), 'console.log(2)\n');
+    const m = misses(env.build(dir, ['--build-arg', 'VERSION=1.3']));
+    assert.equal(m[0], 'COPY line 4: src/app.js content changed');
+    assert.equal(m.length, 2, `the COPY and the RUN after it miss: ${m.join(' | ')}`);
+  });
+
+  it('catches an edit that keeps the size and the mtime (a known false hit elsewhere)', () => {
+    const dir = env.context('sneaky', { 'src/app.js': 'AAAA\n', Dockerfile: dockerfile });
+    env.build(dir);
+    const file = path.join(dir, 'src/app.js');
+    const ref = path.join(env.work, 'mtime-ref');
+    assert.equal(spawnSync('touch', ['-r', file, ref]).status, 0);
+    const before = statSync(file, { bigint: true });
+    writeFileSync(file, 'BBBB\n');
+    // touch -r restores the exact nanosecond mtime: only content (and ctime) differ now.
+    assert.equal(spawnSync('touch', ['-r', ref, file]).status, 0);
+    const after = statSync(file, { bigint: true });
+    assert.equal(after.mtimeNs, before.mtimeNs);
+    assert.equal(after.size, before.size);
+    const m = misses(env.build(dir));
+    assert.equal(m[0], 'COPY line 4: src/app.js content changed');
+  });
+
+  it('--no-cache runs every step; a touched but unchanged file stays a hit', () => {
+    const dir = env.context('nocache', { 'src/app.js': 'same\n', Dockerfile: dockerfile });
+    env.build(dir);
+    const now = new Date();
+    utimesSync(path.join(dir, 'src/app.js'), now, new Date(now.getTime() + 5000));
+    assert.deepEqual(misses(env.build(dir)), [], 'mtime is not part of the key');
+    const log = env.build(dir, ['--no-cache']);
+    assert.equal(cachedCount(log), 0);
+  });
+
+  it('SOURCE_DATE_EPOCH makes cold builds in different directories give the same digest', () => {
+    const a = env.context('repro-a', { 'src/app.js': 'r\n', Dockerfile: dockerfile });
+    const b = path.join(env.work, 'elsewhere', 'repro-b');
+    cpSync(a, b, { recursive: true });
+    const e = { SOURCE_DATE_EPOCH: '1700000000' };
+    env.build(a, ['-t', 'repro:a', '--no-cache'], e);
+    env.build(b, ['-t', 'repro:b', '--no-cache'], e);
+    const ca = env.config('repro:a');
+    assert.deepEqual(env.config('repro:b'), ca);
+    assert.ok(ca.history.every((h) => typeof h.created !== 'string' || h.created <= '2023-11-14T22:13:20Z' || h.created === '2023-11-14T22:13:20.000Z'));
+    const ia = env.strata(['images']).stdout.split('\n').find((l) => l.startsWith('repro ') && /\ba\b/.test(l))!;
+    const ib = env.strata(['images']).stdout.split('\n').find((l) => l.startsWith('repro ') && /\bb\b/.test(l))!;
+    assert.equal(ia.split(/\s+/)[2], ib.split(/\s+/)[2], 'same image id');
+  });
+});
