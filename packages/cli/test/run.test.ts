@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync, copyFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, copyFileSync, chmodSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,6 +79,22 @@ describe('strata run', () => {
     }
   });
 
+  it('SIGTERM to strata kills the container and cleans up', async () => {
+    const child = spawn(process.execPath, [bin, 'run', 'bbtest:1', 'sh', '-c', 'echo started; sleep 4321 & sleep 4321'], { env: { ...process.env, STRATA_ROOT: root }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+    while (!out.includes('started')) await new Promise((r) => setTimeout(r, 20));
+    const t0 = Date.now();
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    assert.equal(code, 130);
+    assert.ok(Date.now() - t0 < 10000);
+    const leftovers = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).filter((n) => {
+      try { return readFileSync(`/proc/${n}/cmdline`, 'utf8') === 'sleep\u00004321\u0000'; } catch { return false; }
+    });
+    assert.deepEqual(leftovers, []);
+  });
+
   it('errors are one line: unknown image, unknown user, bad network', () => {
     const a = strata('run', 'nope:latest');
     assert.equal(a.status, 1);
@@ -92,5 +108,5 @@ describe('strata run', () => {
 });
 
 function readFileSyncSafe(p: string): string {
-  try { return execFileSync('cat', [p], { encoding: 'utf8' }); } catch { return ''; }
+  try { return readFileSync(p, 'utf8'); } catch { return ''; }
 }
