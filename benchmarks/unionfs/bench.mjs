@@ -70,6 +70,33 @@ const phases = [
   }],
 ];
 
+/** @strata/snapshot's upper-dir differ, when that package is built (the "diff" phase is skipped otherwise). */
+async function loadDiffer() {
+  try {
+    return (await import(path.join(repo, 'packages', 'snapshot', 'dist', 'src', 'index.js'))).diffUpper;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The FUSE daemon serving mnt (the process with /dev/fuse open that names mnt), or undefined. */
+function daemonPid(mnt) {
+  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (!fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').some((a) => path.resolve(a) === mnt)) continue;
+      if (fs.readdirSync(`/proc/${pid}/fd`).some((fd) => { try { return fs.readlinkSync(`/proc/${pid}/fd/${fd}`) === '/dev/fuse'; } catch { return false; } })) return pid;
+    } catch { /* gone */ }
+  }
+  return undefined;
+}
+
+/** CPU seconds used so far by pid (user + system). */
+function procCpu(pid) {
+  if (!pid) return 0;
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
 function median(xs) { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; }
 
 async function main() {
@@ -78,6 +105,9 @@ async function main() {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-bench-unionfs-'));
   sh('mount', ['-t', 'tmpfs', '-o', 'size=4g', 'tmpfs', root]);
   const results = {};
+  const cpu = {};
+  const diffUpper = await loadDiffer();
+  const allPhases = diffUpper ? [...phases, ['diff upper', null]] : phases;
   try {
     const lowers = makeLowers(root);
     for (let round = 0; round < ROUNDS; round++) {
@@ -87,12 +117,16 @@ async function main() {
         for (const d of [up, work, mnt]) fs.mkdirSync(d, { recursive: true });
         mount(lowers, up, work, mnt);
         await waitMounted(mnt);
+        const pid = daemonPid(mnt);
         try {
-          for (const [phase, fn] of phases) {
-            const t0 = process.hrtime.bigint();
-            fn(mnt);
+          for (const [phase, fn] of allPhases) {
+            const t0 = process.hrtime.bigint(), c0 = process.cpuUsage(), d0 = procCpu(pid);
+            if (fn) fn(mnt);
+            else for await (const entry of diffUpper(up)) void entry; // the upper dir → OCI change set
             const s = Number(process.hrtime.bigint() - t0) / 1e9;
             ((results[phase] ??= {})[name] ??= []).push(s);
+            const c = process.cpuUsage(c0);
+            ((cpu[phase] ??= {})[name] ??= []).push((c.user + c.system) / 1e6 + procCpu(pid) - d0);
           }
         } finally {
           sh('umount', [mnt]);
@@ -104,14 +138,23 @@ async function main() {
     sh('umount', [root]);
     fs.rmdirSync(root);
   }
+  console.log(`median of ${ROUNDS} rounds; tmpfs; kernel ${os.release()}; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs`);
+  if (!diffUpper) console.log('(diff upper skipped: packages/snapshot is not built)');
+  table('wall seconds (ratio to kernel overlay)', results);
+  table('CPU seconds, benchmark process + FUSE daemon (ratio to kernel overlay)', cpu);
+}
+
+/** Prints one table: per phase the median of each contender and the ratios. */
+function table(title, data) {
   const pad = (s, n) => String(s).padEnd(n);
   const fmt = (x) => x.toFixed(4);
-  console.log(`median of ${ROUNDS} rounds, seconds (ratio to kernel overlay); tmpfs; kernel ${os.release()}`);
+  const ratio = (a, b) => (b > 0 ? `${(a / b).toFixed(2)}x` : 'n/a');
+  console.log(`\n${title}`);
   console.log([pad('phase', 15), pad('kernel', 9), pad('strata-unionfs', 22), pad('fuse-overlayfs', 22), 'fuse-overlayfs/strata'].join(''));
-  for (const [phase] of phases) {
-    const k = median(results[phase].kernel), s = median(results[phase].strata), f = median(results[phase]['fuse-overlayfs']);
-    console.log([pad(phase, 15), pad(fmt(k), 9), pad(`${fmt(s)} (${(s / k).toFixed(2)}x)`, 22),
-      pad(`${fmt(f)} (${(f / k).toFixed(2)}x)`, 22), `${(f / s).toFixed(2)}x`].join(''));
+  for (const phase of Object.keys(data)) {
+    const k = median(data[phase].kernel), s = median(data[phase].strata), f = median(data[phase]['fuse-overlayfs']);
+    console.log([pad(phase, 15), pad(fmt(k), 9), pad(`${fmt(s)} (${ratio(s, k)})`, 22),
+      pad(`${fmt(f)} (${ratio(f, k)})`, 22), ratio(f, s)].join(''));
   }
 }
 
