@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -68,6 +69,8 @@ export function conformanceSuite(target: SuiteTarget): void {
 
     before(async function () {
       work = fs.mkdtempSync(path.join(os.tmpdir(), 'snapconf-'));
+      // A tmpfs of its own: the suite measures semantics, not the shared root disk, and stays fast under load.
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1g,mode=0700', 'strata-conformance', work]);
       snap = await openSnapshotter({ root: path.join(work, 'root'), driver: target.driver, unionfsBinary: target.unionfsBinary });
       assert.equal(snap.driverName, target.driver);
       await buildLayer(snap, 'lower1', undefined, work, populateLower1);
