@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rmdir } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { Executor, ExecutorError, UnknownUserError, parseRunMount, prepareRunMounts, type OutputSink, type RunResult } from '@strata/executor';
 import { LocalStore, defaultStateRoot, type Digest, type Image } from '@strata/oci';
@@ -72,7 +73,7 @@ export async function runContainer(o: RunContainerOptions): Promise<RunResult> {
   const argv = [...(cfg.Entrypoint ?? []), ...(o.cmd && o.cmd.length ? o.cmd : cfg.Cmd ?? [])];
   if (argv.length === 0) throw new ExecutorError(`image ${o.image} has no command: give one after the image name`);
   const digest: Digest = await img.digest();
-  const hostname = o.hostname ?? digest.slice(7, 19);
+  const hostname = o.hostname ?? ((o.network ?? 'none') === 'host' ? os.hostname() : digest.slice(7, 19));
   const snap = await openSnapshotter({ root });
   const top = await unpackImage(snap, img);
   const key = `run-${randomBytes(8).toString('hex')}`;

@@ -78,7 +78,8 @@ export class Executor {
     if (!has('PATH')) env.push(`PATH=${DEFAULT_PATH}`);
     if (!has('HOME')) env.push(`HOME=${user.home}`);
     const network = spec.network ?? 'none';
-    const hostname = spec.hostname ?? randomBytes(6).toString('hex');
+    // Docker: a random name of its own, except that network host also shows the host's name.
+    const hostname = spec.hostname ?? (network === 'host' ? os.hostname() : randomBytes(6).toString('hex'));
     const scratch = await mkdtemp(path.join(this.opts.tmpDir ?? os.tmpdir(), 'strata-run-'));
     try {
       const mounts: LaunchSpec['mounts'] = await etcMounts(scratch, hostname, network);

@@ -29,6 +29,7 @@ export interface RunSpec {
   cwd?: string;
   /** `name`, `uid`, `name:group` or `uid:gid`, resolved from the rootfs's /etc/passwd and /etc/group. */
   user?: string;
+  /** Default: random hex under network none, the host's name under host. */
   hostname?: string;
   network?: 'none' | 'host';
   mounts?: ExecMount[];

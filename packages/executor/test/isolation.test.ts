@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { readdirSync, existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import { Executor, launcherPath } from '../src/index.js';
 import { listTree, makeBusyboxRootfs, mountsUnder, processesIn, removeTree, runCollect } from './fixture.js';
 
@@ -29,8 +30,9 @@ for (const variant of ['release', 'asan'] as const) {
       const none = await runCollect(ex, { rootfs, network: 'none', argv: ['sh', '-c', 'ls /sys/class/net; cat /sys/class/net/lo/operstate; ip -o addr show lo'] });
       assert.equal(none.out[0], 'lo');
       assert.ok(none.out.some((l) => /inet 127\.0\.0\.1/.test(l)), none.out.join('\n'));
-      const host = await runCollect(ex, { rootfs, network: 'host', argv: ['ls', '/sys/class/net'] });
-      assert.deepEqual(host.out.sort(), readdirSync('/sys/class/net').sort());
+      const host = await runCollect(ex, { rootfs, network: 'host', argv: ['sh', '-c', 'hostname; ls /sys/class/net'] });
+      assert.equal(host.out[0], os.hostname());
+      assert.deepEqual(host.out.slice(1).sort(), readdirSync('/sys/class/net').sort());
     });
 
     it('sees its own mounts and none of the host paths', async () => {
