@@ -29,7 +29,8 @@ Options:
   -u, --user USER       name, uid, name:group or uid:gid (names from the image's /etc/passwd, /etc/group)
   -e, --env KEY=VALUE   set a variable (KEY alone passes this process's value); repeatable
   -w, --workdir DIR     working directory inside the container
-  --hostname NAME       container hostname (default: the image digest's first 12 hex digits)
+  --hostname NAME       container hostname (default: the image digest's first 12 hex digits; the
+                        host's name under --network host)
   -i, --interactive     connect this process's stdin to the command`,
   async run(argv, ctx) {
     const p = parseArgs(argv, spec, true);
