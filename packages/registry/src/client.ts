@@ -32,6 +32,7 @@ export class RepositoryClient {
     this.label = formatReference(ref);
   }
 
+  /** The repository path, e.g. `library/busybox`. */
   get repository(): string {
     return this.ref.repository;
   }
