@@ -42,7 +42,7 @@ export interface Mountable {
   readonly driver: DriverName;
   /**
    * A directory holding the snapshot's tree that can be used in place without a mount, when the driver has
-   * one (copy driver); undefined for union drivers.
+   * one (copy driver; for a view, callers must not write to it); undefined for union drivers.
    */
   readonly path?: string;
   /** Mounts the snapshot at target (an existing directory). */

@@ -77,6 +77,7 @@ export class UnionTree {
         if (hidden.has(name)) continue;
         const st = await fs.lstat(abs, { bigint: true });
         if (this.union && isWhiteoutStat(st)) { here.add(name); continue; }
+        if (st.isSocket()) continue; // never layer content (see upper-differ.ts)
         const isDir = st.isDirectory();
         const rel = node.path === '' ? name : `${node.path}/${name}`;
         found.set(name, { path: rel, abs, st, dirs: isDir ? [abs] : undefined, open: isDir && this.union && !isOpaqueDir(abs) });

@@ -30,6 +30,8 @@ export async function collectUpper(upper: string): Promise<Change[]> {
       }
       const abs = path.join(dir, name);
       const st = await fs.lstat(abs, { bigint: true });
+      // A socket is a live endpoint, not content: layer tars carry none (as docker and buildah skip them).
+      if (st.isSocket()) continue;
       if (isWhiteoutStat(st)) {
         changes.push({ kind: 'whiteout', path: childRel });
         continue;

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import net from 'node:net';
+import { once } from 'node:events';
 import { native } from '@strata/native-overlay';
 import type { LayerEntry } from '@strata/oci';
 import { diffUpper, materialize } from '../src/index.js';
@@ -32,7 +34,10 @@ describe('upper-dir differ', function () {
     native().setXattr(path.join(up, 'a/b/f'), 'user.keep', Buffer.from([0, 0xff]), 0);
     fs.writeFileSync(path.join(up, 'a/b/g'), 'data');
     fs.linkSync(path.join(up, 'a/b/f'), path.join(up, 'a/b/h'));
+    const server = net.createServer().listen(path.join(up, 'a/sock'));
+    await once(server, 'listening');
     const got = await collect(diffUpper(up));
+    server.close();
     assert.deepEqual(got.map((e) => `${e.type} ${e.path}${e.linkname ? ` -> ${e.linkname}` : ''}`), [
       'dir a', 'opaque a', 'whiteout a/alsogone', 'dir a/b', 'file a/b/f', 'file a/b/g', 'hardlink a/b/h -> a/b/f',
       'whiteout a/gone', 'dir o', 'opaque o',
