@@ -83,4 +83,22 @@ describe('strata build: layer cache (e2e)', function () {
     const ib = env.strata(['images']).stdout.split('\n').find((l) => l.startsWith('repro ') && /\bb\b/.test(l))!;
     assert.equal(ia.split(/\s+/)[2], ib.split(/\s+/)[2], 'same image id');
   });
+
+  it('cache explain prints the last build\'s reasons after the fact; cache prune empties the cache but keeps images', () => {
+    const dir = env.context('after', { 'src/app.js': 'a\n', Dockerfile: dockerfile });
+    env.build(dir, ['-t', 'after:1']);
+    env.build(dir, ['-t', 'after:1', '--build-arg', 'VERSION=9']);
+    const ex = env.strata(['cache', 'explain', 'after:1']);
+    assert.equal(ex.status, 0, ex.stderr);
+    assert.match(ex.stdout, /line 3: RUN .*\n\s+RUN line 3: ARG VERSION 1\.2 → 9\n/);
+    assert.match(ex.stdout, /line 1: FROM busybox\n\s+CACHED\n/);
+    const ls = env.strata(['cache', 'ls', '--json']);
+    assert.ok((JSON.parse(ls.stdout) as unknown[]).length >= 5);
+    const pr = env.strata(['cache', 'prune']);
+    assert.match(pr.stdout, /^removed \d+ cache entries/);
+    assert.deepEqual(JSON.parse(env.strata(['cache', 'ls', '--json']).stdout), []);
+    const run = env.strata(['run', 'after:1', 'cat', '/version']);
+    assert.equal(run.stdout, 'version 9\n', 'the image survives a cache prune');
+    assert.equal(misses(env.build(dir, ['--build-arg', 'VERSION=9'])).length, 4);
+  });
 });

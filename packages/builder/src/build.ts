@@ -14,6 +14,7 @@ import { BuildError } from './errors.js';
 import { writeOutputs, type OutputSpec } from './outputs.js';
 import type { StepServices } from './step-layer.js';
 import { BuildWorker } from './worker.js';
+import { BuildRecorder } from './build-record.js';
 import { isUrl } from './add-sources.js';
 
 /** Everything `strata build` can be told. */
@@ -107,18 +108,24 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
     const worker = new BuildWorker(svc, { contextDir, context, bases, secrets: o.secrets ?? {}, ssh: o.ssh ?? {} });
     let cached = 0;
     let ran = 0;
+    const recorder = new BuildRecorder(filename, o.tags ?? []);
     const events: EventSink = (e) => {
       if (e.type === 'end') e.cached ? cached++ : ran++;
+      recorder.on(e);
       o.events?.(e);
     };
     const solved = await solve(graph, worker, cache, events, {
       sourceChecksum, noCache: o.noCache ?? false, noCacheFilter: o.noCacheFilter ?? [],
       ...(o.concurrency ? { concurrency: o.concurrency } : {}), ...(o.signal ? { signal: o.signal } : {}),
+    }).catch(async (e: unknown) => {
+      await recorder.save(root).catch(() => {});
+      throw e;
     });
     if (ctx) await (await ctx).save();
     const image = assembleImage(graph, solved, store.content, now());
     await store.save(image, o.tags ?? []);
     await writeOutputs(store, image, o.outputs ?? [], o.tags ?? []);
+    await recorder.save(root, (await image.manifest()).config.digest);
     const names = (o.tags ?? []).map((t) => t);
     return { image, digest: await image.digest(), id: (await image.manifest()).config.digest, names, cached, ran, driver: `${snap.driverName} (${snap.reason})` };
   } finally {

@@ -14,3 +14,5 @@ export { runContainer, unpackImage, type RunContainerOptions } from './run-conta
 export { build, type BuildOptions, type BuildResult } from './build.js';
 export { parseOutput, type OutputSpec } from './outputs.js';
 export { BuildError } from './errors.js';
+export { cacheList, cachePrune, parseDuration, type CacheListing, type PruneResult } from './cache-ops.js';
+export { lastBuild, type BuildRecord, type StepRecord } from './build-record.js';
