@@ -3,7 +3,8 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ContentStore } from '@strata/oci';
-import { connect, pull, RegistryError, RegistryNotFoundError, RegistryAuthError } from '../src/index.js';
+import { Readable } from 'node:stream';
+import { connect, pull, pushBlob, RegistryError, RegistryNotFoundError, RegistryAuthError } from '../src/index.js';
 import { FakeRegistry, sha } from './fake-registry.js';
 
 describe('registry: failures are one line naming the reference', () => {
@@ -90,6 +91,41 @@ describe('registry: failures are one line naming the reference', () => {
     await assert.rejects(pull(`${reg.host}/a:1`, opts()), oneLine(new RegExp(`^${reg.host}/a:1: blob ${img.layer.digest}: content hashes to sha256:`)));
     assert.ok(!(await store.has(img.layer.digest as never)));
     assert.ok(!(await store.has(img.digest as never)), 'manifest not stored when a blob failed');
+  });
+
+  it('a manifest naming a missing blob: one line, nothing named', async () => {
+    const img = reg.addImage('a', '1');
+    reg.blobs.delete(img.layer.digest);
+    const named: string[] = [];
+    await assert.rejects(pull(`${reg.host}/a:1`, { ...opts(), recordName: async (n) => void named.push(n) }),
+      oneLine(new RegExp(`^${reg.host}/a:1: fetch blob ${img.layer.digest}: 404 not found$`)));
+    assert.deepEqual(named, []);
+    assert.ok(!(await store.has(img.digest as never)));
+  });
+
+  it('a truncated blob (short body, honest length) is a size mismatch, not stored', async () => {
+    const img = reg.addImage('a', '1', 'z'.repeat(1000));
+    reg.blobs.set(img.layer.digest, Buffer.from('z'.repeat(600)));
+    await assert.rejects(pull(`${reg.host}/a:1`, opts()), oneLine(new RegExp(`^${reg.host}/a:1: blob ${img.layer.digest}: size 600, expected 1000$`)));
+    assert.ok(!(await store.has(img.layer.digest as never)));
+    assert.deepEqual(readdirSync(store.tmpDir), []);
+  });
+
+  it('an upload that hangs fails within the bound and names the reference', async () => {
+    reg.hook = (req, res) => {
+      if (req.method === 'HEAD') { res.writeHead(404).end(); return true; }
+      if (req.method === 'POST') { res.writeHead(202, { location: '/v2/a/blobs/uploads/u1' }).end(); return true; }
+      req.resume();
+      return true; // the PUT never gets an answer
+    };
+    const data = Buffer.from('blob');
+    const t0 = Date.now();
+    await assert.rejects(pushBlob(connect(`${reg.host}/a:1`, { ...opts(), idleTimeoutMs: 200 }, true),
+      { digest: sha(data) as never, size: data.length, open: async () => Readable.from([data]) }, { attempts: 2 }),
+      oneLine(new RegExp(`^${reg.host}/a:1: upload blob ${sha(data)}: PUT ${reg.host}/v2/a/blobs/uploads/u1: no answer for 0 s$`)));
+    assert.ok(Date.now() - t0 < 5000);
+    assert.equal(reg.seen.filter((s) => s.method === 'PUT').length, 2, 'the upload was retried once in a new session');
+    assert.equal(reg.seen.filter((s) => s.method === 'POST').length, 2);
   });
 
   it('a manifest fetched by digest that hashes differently is rejected', async () => {
