@@ -36,8 +36,13 @@ function sourceFiles(dir: string): string[] {
 /** Bare module specifiers imported by a TypeScript file (static, dynamic and re-exports). */
 export function importsOf(text: string): string[] {
   const specs = new Set<string>();
-  const re = /(?:\bimport\s*(?:type\s+)?(?:[\w*{}\s,]+\s+from\s+)?|\bexport\s+(?:type\s+)?[\w*{}\s,]+\s+from\s+|\bimport\s*\(\s*|\brequire\s*\(\s*)['"]([^'"]+)['"]/g;
-  for (const m of text.matchAll(re)) specs.add(m[1]!);
+  // Static imports and re-exports start a statement; dynamic import() and require() may stand anywhere.
+  const patterns = [
+    /^\s*(?:import|export)\s+(?:type\s+)?(?:[\w*{}\s,]+?\s+from\s+)?['"]([^'"]+)['"]/gm,
+    /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+    /\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+  ];
+  for (const re of patterns) for (const m of text.matchAll(re)) specs.add(m[1]!);
   return [...specs].filter((s) => !s.startsWith('.') && !s.startsWith('node:'));
 }
 
@@ -52,8 +57,8 @@ function srcDirOf(pkg: string): string {
 
 describe('architecture: imports between packages (DESIGN §2)', () => {
   it('finds every import form', () => {
-    const text = `import a from 'x';\nimport type { B } from "@strata/oci/sub";\nexport * from '@strata/planner';\nconst m = await import('y');\nimport './local.js';\nimport { z } from 'node:fs';`;
-    assert.deepEqual(importsOf(text).map(packageOf).sort(), ['@strata/oci', '@strata/planner', 'x', 'y']);
+    const text = `import a from 'x';\nimport type { B } from "@strata/oci/sub";\nexport * from '@strata/planner';\nconst m = await import('y');\nimport './local.js';\nimport { z } from 'node:fs';\nimport {\n  c,\n  d,\n} from 'w';\nconst s = 'strata import';\nconst t = "see import 'q'";`;
+    assert.deepEqual(importsOf(text).map(packageOf).sort(), ['@strata/oci', '@strata/planner', 'w', 'x', 'y']);
   });
 
   for (const [pkg, allowed] of Object.entries(ALLOWED)) {
