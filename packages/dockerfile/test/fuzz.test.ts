@@ -86,14 +86,16 @@ function exercise(text: string): void {
 
 describe('fuzz: 20,000 mutations of the corpus', function () {
   this.timeout(120_000);
-  it('throw only DockerfileError, each within 250 ms, whole run within 60 s', () => {
+  // The per-input bound is CPU time of this process (process.cpuUsage), not wall time: on a loaded machine a
+  // runnable process can wait hundreds of milliseconds for a core, which says nothing about the parser.
+  it('throw only DockerfileError, each within 500 ms of CPU, whole run within 60 s', () => {
     const r = rng(0x5eed);
     const started = Date.now();
     let worst = 0;
     let errors = 0;
     for (let i = 0; i < 20_000; i++) {
       const text = mutate(corpus[i % corpus.length]!, r);
-      const t0 = performance.now();
+      const c0 = process.cpuUsage();
       try {
         exercise(text);
       } catch (e) {
@@ -103,11 +105,12 @@ describe('fuzz: 20,000 mutations of the corpus', function () {
         assert.doesNotMatch(e.message, /\n/, `mutation #${i}: multi-line error`);
         errors++;
       }
-      const dt = performance.now() - t0;
+      const c = process.cpuUsage(c0);
+      const dt = (c.user + c.system) / 1000;
       if (dt > worst) worst = dt;
-      assert.ok(dt < 250, `mutation #${i} took ${dt.toFixed(1)} ms\n${JSON.stringify(text)}`);
+      assert.ok(dt < 500, `mutation #${i} took ${dt.toFixed(1)} ms of CPU\n${JSON.stringify(text)}`);
     }
-    assert.ok(Date.now() - started < 60_000, `run took ${Date.now() - started} ms`);
+    assert.ok(Date.now() - started < 60_000, `run took ${Date.now() - started} ms (slowest input ${worst.toFixed(1)} ms CPU)`);
     assert.ok(errors > 1000 && errors < 20_000, `mutations should both fail and pass (errors: ${errors})`);
   });
   it('survives arbitrary random bytes', () => {
