@@ -3,11 +3,14 @@
 # Idempotent: packages already present are not fetched again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Node.js 20+ comes with the machine (Debian 12's own nodejs is 18, too old for this tree).
+node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' 2>/dev/null || {
+  echo "setup: Node.js 20 or newer is required (found: $(node --version 2>/dev/null || echo none))" >&2; exit 1; }
 APT_PACKAGES=(
   build-essential pkg-config python3 git ca-certificates
   libfuse3-dev fuse3 fuse-overlayfs libcap-dev
   busybox-static runc crun skopeo umoci docker-registry apache2-utils openssh-server
-  pigz zstd xz-utils bzip2 iproute2 hyperfine chromium
+  pigz zstd xz-utils bzip2 iproute2 hyperfine chromium file time docker.io
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
