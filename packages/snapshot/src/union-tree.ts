@@ -1,5 +1,5 @@
-import fs from 'node:fs/promises';
-import { lstatSync } from 'node:fs';
+import fs, { lstatSync } from 'node:fs';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import path from 'node:path';
 import type { BigIntStats } from 'node:fs';
 import { isWhiteoutStat } from './file-kind.js';
@@ -29,7 +29,7 @@ export class UnionTree {
   async root(): Promise<TreeNode | undefined> {
     if (this.layers.length === 0) return undefined;
     const top = this.layers[0]!;
-    const st = await fs.lstat(top, { bigint: true });
+    const st = fs.lstatSync(top, { bigint: true });
     return { path: '', abs: top, st, dirs: this.union ? this.cutAtOpaque(this.layers) : [top] };
   }
 
@@ -44,12 +44,14 @@ export class UnionTree {
 
   /** The children of a directory node, sorted by name. */
   async readDir(node: TreeNode): Promise<TreeNode[]> {
+    // Sync syscalls per directory (a thread-pool hop per file costs more than the call); yield between dirs.
+    await yieldToLoop();
     const found = new Map<string, TreeNode & { open: boolean }>();
     const hidden = new Set<string>();
     for (const d of node.dirs ?? []) {
       let names: string[];
       try {
-        names = await fs.readdir(d);
+        names = fs.readdirSync(d);
       } catch (e) {
         if (errCode(e) === 'ENOENT' || errCode(e) === 'ENOTDIR') continue;
         throw e;
@@ -68,14 +70,14 @@ export class UnionTree {
         const prev = found.get(name);
         if (prev) {
           if (!prev.open) continue;
-          const st = await fs.lstat(abs, { bigint: true });
+          const st = fs.lstatSync(abs, { bigint: true });
           if (!st.isDirectory()) { prev.open = false; continue; }
           prev.dirs!.push(abs);
           if (isOpaqueDir(abs)) prev.open = false;
           continue;
         }
         if (hidden.has(name)) continue;
-        const st = await fs.lstat(abs, { bigint: true });
+        const st = fs.lstatSync(abs, { bigint: true });
         if (this.union && isWhiteoutStat(st)) { here.add(name); continue; }
         if (st.isSocket()) continue; // never layer content (see upper-differ.ts)
         const isDir = st.isDirectory();

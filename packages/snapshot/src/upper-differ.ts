@@ -1,4 +1,5 @@
-import fs from 'node:fs/promises';
+import fs from 'node:fs';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import path from 'node:path';
 import type { LayerEntry } from '@strata/oci';
 import { toEntries, type Change } from './change-set.js';
@@ -17,7 +18,10 @@ export async function* diffUpper(upper: string): AsyncGenerator<LayerEntry> {
 export async function collectUpper(upper: string): Promise<Change[]> {
   const changes: Change[] = [];
   async function visit(dir: string, rel: string): Promise<void> {
-    for (const name of await fs.readdir(dir)) {
+    // Sync calls, one directory at a time: a thread-pool round trip per file costs more than the syscall
+    // itself; yielding between directories keeps the event loop responsive.
+    await yieldToLoop();
+    for (const name of fs.readdirSync(dir)) {
       const childRel = rel === '' ? name : `${rel}/${name}`;
       if (name === OPAQUE_FILE) {
         if (rel !== '') changes.push({ kind: 'opaque', path: rel });
@@ -29,7 +33,7 @@ export async function collectUpper(upper: string): Promise<Change[]> {
         continue;
       }
       const abs = path.join(dir, name);
-      const st = await fs.lstat(abs, { bigint: true });
+      const st = fs.lstatSync(abs, { bigint: true });
       // A socket is a live endpoint, not content: layer tars carry none (as docker and buildah skip them).
       if (st.isSocket()) continue;
       if (isWhiteoutStat(st)) {
