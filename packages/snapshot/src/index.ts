@@ -9,5 +9,6 @@ export { materialize } from './copy-tree.js';
 export { NativeExtractFs } from './native-extract-fs.js';
 export { UnionTree, type TreeNode } from './union-tree.js';
 export { OVERLAY_OPTIONS } from './drivers/overlay.js';
+/** Mount limits a chain must fit (see SnapshotterOptions.lowerLimits). */
 export type { LowerLimits } from './lower-chain.js';
 export { applyLayer, applyLayerTar, type WhiteoutMode } from './apply-layer.js';

@@ -41,6 +41,7 @@ export function move(root: string, from: string, to: string): void {
   }
 }
 
+/** The scenarios, each run on the same two lower layers (lowers.ts) by every driver. */
 export const scenarios: Scenario[] = [
   {
     name: 'no change',
