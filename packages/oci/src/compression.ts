@@ -1,6 +1,7 @@
 import { pipeline, Readable } from 'node:stream';
 import zlib from 'node:zlib';
-import { CompressStream, DecompressStream } from 'zstd-napi';
+import { DecompressStream } from 'zstd-napi';
+import { zstdCompress } from './zstd-compress.js';
 import { OciError } from './errors.js';
 import { gzipParallel, type GzipOptions } from './gzip-parallel.js';
 import { MediaType } from './media-types.js';
@@ -47,10 +48,7 @@ export function compress(input: Readable, c: Compression, opts: CompressOptions 
     return gzipParallel(input, g);
   }
   if (c === 'zstd') {
-    // Two zstd workers use both cores; zstd's output does not depend on the worker count once it is >= 1.
-    const z = new CompressStream({ compressionLevel: opts.level ?? 3, nbWorkers: 2 });
-    input.on('error', (e) => z.destroy(e));
-    return input.pipe(z);
+    return zstdCompress(input, opts.level ?? 3);
   }
   return input;
 }

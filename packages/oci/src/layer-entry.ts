@@ -32,6 +32,8 @@ export interface LayerEntry {
   xattrs?: Record<string, Buffer>;
   /** Opens the content of a 'file' entry. */
   open?: () => Readable;
+  /** The content of a 'file' entry when it is already in memory; writers use it instead of open(). */
+  data?: Buffer;
   /** Optional user/group names for the tar header; empty unless set. */
   uname?: string;
   gname?: string;

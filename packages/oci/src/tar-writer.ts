@@ -133,7 +133,11 @@ async function* generate(entries: Iterable<LayerEntry> | AsyncIterable<LayerEntr
     prev = e;
     prevPath = path;
     for (const b of entryHeaders(e, path)) push(b);
-    if (e.type === 'file' && e.size > 0) {
+    if (e.type === 'file' && e.size > 0 && e.data) {
+      if (e.data.length !== e.size) throw new OciError(`layer entry ${path}: content is ${e.data.length} bytes, header says ${e.size}`);
+      push(e.data);
+      push(padding(e.size));
+    } else if (e.type === 'file' && e.size > 0) {
       if (!e.open) throw new OciError(`layer entry ${path}: file without content`);
       let n = 0;
       for await (const chunk of e.open()) {

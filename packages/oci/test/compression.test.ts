@@ -63,6 +63,12 @@ describe('compression', () => {
     assert.deepEqual(await collect(decompress(Readable.from([z]), MediaType.ociLayerZstd)), data);
   });
 
+  it('zstd output does not depend on chunking', async () => {
+    const a = await collect(compress(chunked(data, 1000), 'zstd'));
+    const b = await collect(compress(chunked(data, 3 << 20), 'zstd'));
+    assert.deepEqual(a, b);
+  });
+
   it('decompress chooses by magic, also against a wrong media type', async () => {
     const gz = zlib.gzipSync(data);
     assert.deepEqual(await collect(decompress(Readable.from([gz]), MediaType.ociLayerGzip)), data);
