@@ -1,0 +1,48 @@
+import type { Readable } from 'node:stream';
+import type { Descriptor, Digest } from '@strata/oci';
+
+/** How a blob reached a backend during an export. */
+export type BlobPut = 'exists' | 'mounted' | 'uploaded';
+
+/**
+ * The storage a remote cache needs, whatever carries it (a registry, SFTP, a directory). Entries are written
+ * once and never replaced (a second writer of the same key keeps the first entry); blobs are content-addressed;
+ * pointers (the latest file set of a cache mount) are the only things that are replaced, atomically.
+ */
+export interface CacheBackend {
+  /** What the user named (for warnings): `registry 127.0.0.1:5000/cache`, `sftp://u@h:22/p`, a directory. */
+  readonly label: string;
+  /** Checks that the backend is reachable and accepts us (one round trip); throws RemoteCacheError. */
+  check(write: boolean): Promise<void>;
+  /** The bytes of an entry, or undefined when there is none. */
+  readEntry(key: string): Promise<Buffer | undefined>;
+  /** Writes an entry unless the key is present (returns false then); `blobs` are the blobs it names. */
+  writeEntry(key: string, bytes: Buffer, blobs: Descriptor[]): Promise<boolean>;
+  /** Every entry key. */
+  listEntries(): Promise<string[]>;
+  /** Removes an entry (prune). */
+  deleteEntry(key: string): Promise<void>;
+  /** Records that an entry was used at `when` (a writer's export after a hit). */
+  markHit(key: string, when: Date): Promise<void>;
+  /** When an entry was last hit (ms since epoch), when recorded. */
+  lastHit(key: string): Promise<number | undefined>;
+  hasBlob(digest: Digest): Promise<boolean>;
+  /** The raw bytes of a blob (the caller verifies them). */
+  readBlob(desc: Descriptor): Promise<Readable>;
+  /** Stores a blob unless present; `mountFrom` are same-registry repositories that may hold it. */
+  writeBlob(desc: Descriptor, open: () => Promise<Readable>, mountFrom?: string[]): Promise<BlobPut>;
+  /** Removes a blob no entry needs any more (prune); a backend that cannot leaves it to its own GC. */
+  deleteBlob(digest: Digest): Promise<boolean>;
+  /** A named, replaceable small document (cache-mount file-set pointers), or undefined. */
+  readPointer(name: string): Promise<Buffer | undefined>;
+  /** Replaces a pointer atomically; `blobs` are the blobs it keeps alive. */
+  writePointer(name: string, bytes: Buffer, blobs: Descriptor[]): Promise<void>;
+  /** Closes connections. */
+  close(): Promise<void>;
+}
+
+/** The hex part of a sha256 key or digest. */
+export function hexOf(keyOrDigest: string): string {
+  if (!/^sha256:[a-f0-9]{64}$/.test(keyOrDigest)) throw new Error(`not a sha256 digest: ${keyOrDigest}`);
+  return keyOrDigest.slice(7);
+}

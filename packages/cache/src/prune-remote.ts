@@ -1,0 +1,50 @@
+import type { Digest } from '@strata/oci';
+import type { CacheBackend } from './backend.js';
+import { isCacheEntry, type CacheEntry } from './record.js';
+
+/** What a remote prune did. */
+export interface RemotePruneResult {
+  entries: number;
+  kept: number;
+  blobs: number;
+  bytes: number;
+}
+
+/**
+ * Removes remote entries not hit (nor written) for `olderThanMs` (all when undefined), then the blobs that
+ * only removed entries named. A blob a remaining entry names is kept; a concurrent export that reuses a blob
+ * this deletes makes an entry whose blob is missing, which readers treat as a miss with a warning.
+ */
+export async function pruneRemote(backend: CacheBackend, olderThanMs?: number, now = Date.now()): Promise<RemotePruneResult> {
+  const keys = await backend.listEntries();
+  const gone: CacheEntry[] = [];
+  const kept: CacheEntry[] = [];
+  for (const key of keys) {
+    const bytes = await backend.readEntry(key);
+    let e: unknown;
+    try {
+      e = bytes === undefined ? undefined : JSON.parse(bytes.toString('utf8'));
+    } catch {
+      e = undefined;
+    }
+    if (!isCacheEntry(e)) {
+      await backend.deleteEntry(key);
+      continue;
+    }
+    const used = (await backend.lastHit(key)) ?? Date.parse(e.created);
+    (olderThanMs === undefined || now - used > olderThanMs ? gone : kept).push(e);
+  }
+  for (const e of gone) await backend.deleteEntry(e.key);
+  const keep = new Set<string>();
+  for (const e of kept) for (const l of e.state.layers) keep.add(l.digest);
+  const res: RemotePruneResult = { entries: gone.length, kept: kept.length, blobs: 0, bytes: 0 };
+  const candidates = new Map<string, number>();
+  for (const e of gone) for (const l of e.state.layers) if (!keep.has(l.digest)) candidates.set(l.digest, l.size);
+  for (const [d, size] of candidates) {
+    if (await backend.hasBlob(d as Digest) && (await backend.deleteBlob(d as Digest))) {
+      res.blobs++;
+      res.bytes += size;
+    }
+  }
+  return res;
+}
