@@ -126,12 +126,20 @@ export const scenarios: Scenario[] = [
   },
   {
     name: 'rename files and directories',
-    run(r) { move(r, 'etc/conf', 'etc/conf.renamed'); move(r, 'dir', 'dir2'); put(r, 'fresh/f', 'f'); move(r, 'fresh', 'fresh2'); },
-    check(r) {
-      gone(r, 'etc/conf'); gone(r, 'dir'); gone(r, 'fresh');
-      assert.equal(read(r, 'etc/conf.renamed'), 'key=value\nlayer2=yes\n'); assert.equal(read(r, 'dir2/sub/c'), 'c\n'); assert.equal(read(r, 'fresh2/f'), 'f');
+    run(r) {
+      move(r, 'etc/conf', 'etc/conf.renamed'); move(r, 'dir', 'dir2'); put(r, 'fresh/f', 'f'); move(r, 'fresh', 'fresh2');
+      put(r, 'etc/replacement', 'replaces the secret\n', 0o640); move(r, 'etc/replacement', 'etc/secret');
+      move(r, 'two/only', 'dir2/only');
     },
-    expect: { changed: { 'etc/conf.renamed': 'file', dir2: 'dir', 'dir2/a': 'file', 'dir2/sub/c': 'file', 'fresh2/f': 'file' }, whiteouts: ['etc/conf', 'dir'], unchanged: ['etc/keep', 'fresh'] },
+    check(r) {
+      gone(r, 'etc/conf'); gone(r, 'dir'); gone(r, 'fresh'); gone(r, 'etc/replacement'); gone(r, 'two/only');
+      assert.equal(read(r, 'etc/conf.renamed'), 'key=value\nlayer2=yes\n'); assert.equal(read(r, 'dir2/sub/c'), 'c\n'); assert.equal(read(r, 'fresh2/f'), 'f');
+      assert.equal(read(r, 'etc/secret'), 'replaces the secret\n'); assert.equal(mode(r, 'etc/secret'), 0o640); assert.equal(read(r, 'dir2/only'), 'in layer two\n');
+    },
+    expect: {
+      changed: { 'etc/conf.renamed': 'file', dir2: 'dir', 'dir2/a': 'file', 'dir2/sub/c': 'file', 'fresh2/f': 'file', 'etc/secret': 'file', 'dir2/only': 'file' },
+      whiteouts: ['etc/conf', 'dir', 'two/only'], unchanged: ['etc/keep', 'fresh', 'etc/replacement'],
+    },
   },
   {
     name: 'delete then re-create',
