@@ -39,6 +39,7 @@ function fits(dirs: string[], limits: LowerLimits): boolean {
  * with the same bottom, by any process) and stands in for it.
  */
 export async function lowerDirs(layout: Layout, chain: ChainLayer[], limits: LowerLimits): Promise<string[]> {
+  for (const l of chain) await ensureLink(layout, l);
   const dirs = chain.map((l) => layout.link(l.short));
   if (fits(dirs, limits)) return dirs;
   let keep = Math.min(chain.length - 2, limits.maxLowers - 1);
@@ -47,6 +48,16 @@ export async function lowerDirs(layout: Layout, chain: ChainLayer[], limits: Low
   if (keep < 0) keep = 0;
   const flat = await flattened(layout, chain.slice(keep));
   return [...dirs.slice(0, keep), layout.link(flat)];
+}
+
+/** Recreates a layer's short link if something deleted it (the layer dir is the truth; the link is an index). */
+async function ensureLink(layout: Layout, l: ChainLayer): Promise<void> {
+  const link = layout.link(l.short);
+  if (await fs.lstat(link).then(() => true, () => false)) return;
+  await fs.mkdir(layout.links, { recursive: true });
+  await fs.symlink(path.relative(layout.links, layout.diff(l.id)), link).catch((e) => {
+    if (errCode(e) !== 'EEXIST') throw e;
+  });
 }
 
 /** Short name of the flattened layer for `bottom` (top first), building it if missing. */

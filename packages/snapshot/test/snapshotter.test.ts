@@ -78,6 +78,19 @@ describe('snapshotter lifecycle', function () {
     assert.equal(fs.readFileSync(path.join(root, 'layers', base.id, 'diff', 'a'), 'utf8'), 'lower');
   });
 
+  it('recreates a deleted short link when mounting', async function () {
+    await layer('base', undefined, { a: 'still here' });
+    for (const l of fs.readdirSync(path.join(root, 'l'))) fs.unlinkSync(path.join(root, 'l', l));
+    const v = await snap.view('v', 'base');
+    const dir = fs.mkdtempSync(path.join(work, 'm-'));
+    const release = await v.mount(dir);
+    try {
+      assert.equal(fs.readFileSync(path.join(dir, 'a'), 'utf8'), 'still here');
+    } finally {
+      await release();
+    }
+  });
+
   it('mounts an active snapshot again after release (the volatile work dir is reset)', async function () {
     await layer('base', undefined, { a: 'lower' });
     const m = await snap.prepare('step', 'base');
