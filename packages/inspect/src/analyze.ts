@@ -1,9 +1,9 @@
 import { DiveTally, type DiveEfficiency } from './dive-efficiency.js';
-import { dirnameOf, ancestorsOf, type FileFacts } from './facts.js';
+import type { FileFacts } from './facts.js';
 import type { ImageMeta } from './image-meta.js';
 import { MergedTree } from './merge.js';
 import type { LayerScan } from './scan.js';
-import { walk } from './tree.js';
+import type { TreeNode } from './tree.js';
 
 /** One layer's figures in an analysis. */
 export interface LayerStats {
@@ -116,41 +116,47 @@ export function analyzeScans(meta: ImageMeta, scans: LayerScan[], opts: AnalyzeO
 }
 
 function finalTreeFigures(tree: MergedTree) {
-  const dirBytes = new Map<string, { bytes: number; files: number }>();
+  const dirs: { path: string; bytes: number; files: number }[] = [];
   const duplicates = new Map<string, { hash: string; size: number; paths: string[] }>();
-  let visibleBytes = 0, visibleFiles = 0;
-  for (const node of walk(tree.root, false)) {
-    const f = node.facts;
-    if (f.type !== 'file' && f.type !== 'hardlink') continue;
-    visibleFiles++;
-    visibleBytes += f.size;
-    for (const d of ['', ...ancestorsOf(f.path)].slice(0, 4)) {
-      const e = dirBytes.get(d) ?? { bytes: 0, files: 0 };
-      e.bytes += f.size;
-      e.files++;
-      dirBytes.set(d, e);
+  // Post-order sums: a directory's bytes are its files' plus its subdirectories'; depth ≤ 3 are reported.
+  const visit = (node: TreeNode, depth: number): { bytes: number; files: number } => {
+    let bytes = 0, files = 0;
+    for (const c of node.children!.values()) {
+      const f = c.facts;
+      if (c.children) {
+        const sub = visit(c, depth + 1);
+        bytes += sub.bytes;
+        files += sub.files;
+      } else if (f.type === 'file' || f.type === 'hardlink') {
+        bytes += f.size;
+        files++;
+        if (f.type === 'file' && f.size > 0 && f.hash) {
+          const key = f.hash + ':' + f.size;
+          const g = duplicates.get(key);
+          if (g) g.paths.push('/' + f.path);
+          else duplicates.set(key, { hash: 'sha256:' + f.hash, size: f.size, paths: ['/' + f.path] });
+        }
+      }
     }
-    if (f.type === 'file' && f.size > 0 && f.hash) {
-      const key = f.hash + ':' + f.size;
-      const g = duplicates.get(key);
-      if (g) g.paths.push('/' + f.path);
-      else duplicates.set(key, { hash: 'sha256:' + f.hash, size: f.size, paths: ['/' + f.path] });
-    }
-  }
-  const dirs = [...dirBytes].map(([p, v]) => ({ path: '/' + p, ...v }))
-    .sort((a, b) => b.bytes - a.bytes || a.path.localeCompare(b.path));
-  return { dirs, visibleBytes, visibleFiles, duplicates };
+    if (depth <= 3 && files > 0) dirs.push({ path: '/' + node.facts.path, bytes, files });
+    return { bytes, files };
+  };
+  const total = visit(tree.root, 0);
+  dirs.sort((a, b) => b.bytes - a.bytes || a.path.localeCompare(b.path));
+  return { dirs, visibleBytes: total.bytes, visibleFiles: total.files, duplicates };
 }
 
 /** Bytes a layer stores under each directory of depth 1 and 2 (files at the top level count under '/'). */
 export function layerDirs(entries: FileFacts[]): { path: string; bytes: number }[] {
   const m = new Map<string, number>();
+  const add = (k: string, n: number) => m.set(k, (m.get(k) ?? 0) + n);
   for (const f of entries) {
     if (f.type !== 'file' || f.size === 0) continue;
-    const dir = dirnameOf(f.path);
-    const parts = dir === '' ? [] : dir.split('/');
-    const keys = parts.length === 0 ? [''] : [parts[0]!, ...(parts.length > 1 ? [parts[0] + '/' + parts[1]] : [])];
-    for (const k of keys) m.set(k, (m.get(k) ?? 0) + f.size);
+    const s1 = f.path.indexOf('/');
+    if (s1 < 0) { add('', f.size); continue; }
+    add(f.path.slice(0, s1), f.size);
+    const s2 = f.path.indexOf('/', s1 + 1);
+    if (s2 >= 0) add(f.path.slice(0, s2), f.size);
   }
   return [...m].map(([p, bytes]) => ({ path: '/' + p, bytes })).sort((a, b) => b.bytes - a.bytes || a.path.localeCompare(b.path));
 }

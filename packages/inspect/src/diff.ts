@@ -4,7 +4,7 @@ import { isoTime, type FileFacts } from './facts.js';
 import type { ImageMeta } from './image-meta.js';
 import { MergedTree } from './merge.js';
 import type { LayerScan } from './scan.js';
-import { walk } from './tree.js';
+import type { TreeNode } from './tree.js';
 
 /** A file's facts as a diff reports them. */
 export interface FileSummary {
@@ -58,15 +58,15 @@ interface Side { facts: FileFacts; layer: number; implicit: boolean }
 
 /** Diffs two images' merged filesystems; `scansX[i]` is layer i of X. */
 export function diffImages(a: ImageMeta, scansA: LayerScan[], b: ImageMeta, scansB: LayerScan[], opts: DiffOptions = {}): DiffResult {
-  const mapA = flatten(merge(scansA));
+  const treeA = merge(scansA);
   const deletedInB = new Map<string, number>();
-  const mapB = flatten(merge(scansB, (path, layer) => deletedInB.set(path, layer)));
+  const treeB = merge(scansB, (path, layer) => deletedInB.set(path, layer));
   const alignment = alignLayers(a.layers, b.layers);
   // A path B lacks without deleting it: the B step that replaced A's step no longer makes it.
   const counterpart = new Map<number, number>();
   for (const r of alignment) if (r.a !== undefined && r.b !== undefined) counterpart.set(r.a, r.b);
   const byB = (layer: number): Attribution => attribution(b, 'b', layer);
-  const changes = compareMaps(mapA, mapB, opts, (kind, pa, pb) => {
+  const changes = comparePairs(treePairs(treeA, treeB), opts, (kind, pa, pb) => {
     if (kind === 'removed') {
       const l = deletedInB.get(pa!.facts.path) ?? counterpart.get(pa!.layer);
       return l !== undefined ? byB(l) : attribution(a, 'a', pa!.layer);
@@ -84,7 +84,7 @@ export function diffLayers(a: ImageMeta, la: number, scanA: LayerScan, b: ImageM
     for (const f of s.entries) m.set(f.path + (f.type === 'opaque' ? '/.wh..wh..opq' : ''), { facts: f, layer, implicit: false });
     return m;
   };
-  const changes = compareMaps(toMap(scanA, la), toMap(scanB, lb), opts, (kind) =>
+  const changes = comparePairs(mapPairs(toMap(scanA, la), toMap(scanB, lb)), opts, (kind) =>
     kind === 'removed' ? attribution(a, 'a', la) : attribution(b, 'b', lb));
   return {
     a: { ref: a.ref, digest: a.layers[la]!.digest, layer: la }, b: { ref: b.ref, digest: b.layers[lb]!.digest, layer: lb },
@@ -105,21 +105,46 @@ function merge(scans: LayerScan[], onHidden?: (path: string, layer: number) => v
   return t;
 }
 
-function flatten(t: MergedTree): Map<string, Side> {
-  const m = new Map<string, Side>();
-  for (const n of walk(t.root, false)) m.set(n.facts.path, { facts: n.facts, layer: n.layer, implicit: n.implicit === true });
-  return m;
+const side = (n: TreeNode): Side => ({ facts: n.facts, layer: n.layer, implicit: n.implicit === true });
+
+/** Every path of either tree with its two sides, by a merge-join over sorted children (no path index built). */
+function* treePairs(ta: MergedTree, tb: MergedTree): Generator<[string, Side | undefined, Side | undefined]> {
+  function* only(n: TreeNode, onA: boolean): Generator<[string, Side | undefined, Side | undefined]> {
+    yield onA ? [n.facts.path, side(n), undefined] : [n.facts.path, undefined, side(n)];
+    if (n.children) for (const c of n.children.values()) yield* only(c, onA);
+  }
+  function* both(na: TreeNode, nb: TreeNode): Generator<[string, Side | undefined, Side | undefined]> {
+    const ca = na.children, cb = nb.children;
+    if (ca) for (const [name, a] of ca) {
+      const b = cb?.get(name);
+      if (!b) { yield* only(a, true); continue; }
+      yield [a.facts.path, side(a), side(b)];
+      if (a.children && b.children) yield* both(a, b);
+      else if (a.children) for (const c of a.children.values()) yield* only(c, true);
+      else if (b.children) for (const c of b.children.values()) yield* only(c, false);
+    }
+    if (cb) for (const [name, b] of cb) if (!ca?.has(name)) yield* only(b, false);
+  }
+  yield* both(ta.root, tb.root);
+}
+
+function* mapPairs(ma: Map<string, Side>, mb: Map<string, Side>): Generator<[string, Side | undefined, Side | undefined]> {
+  for (const [path, sb] of mb) yield [path, ma.get(path), sb];
+  for (const [path, sa] of ma) if (!mb.has(path)) yield [path, sa, undefined];
 }
 
 type Attribute = (kind: Change['kind'], a: Side | undefined, b: Side | undefined) => Attribution;
 
-function compareMaps(ma: Map<string, Side>, mb: Map<string, Side>, opts: DiffOptions, attribute: Attribute) {
+function comparePairs(pairs: Iterable<[string, Side | undefined, Side | undefined]>, opts: DiffOptions, attribute: Attribute) {
   const changes: Change[] = [];
   let mtimeOnlyHidden = 0;
-  for (const [path, sb] of mb) {
-    const sa = ma.get(path);
+  for (const [path, sa, sb] of pairs) {
     if (!sa) {
-      changes.push({ path: '/' + path, kind: 'added', aspects: [], b: summary(sb.facts), by: attribute('added', undefined, sb) });
+      changes.push({ path: '/' + path, kind: 'added', aspects: [], b: summary(sb!.facts), by: attribute('added', undefined, sb) });
+      continue;
+    }
+    if (!sb) {
+      changes.push({ path: '/' + path, kind: 'removed', aspects: [], a: summary(sa.facts), by: attribute('removed', sa, undefined) });
       continue;
     }
     let aspects = compareFacts(sa.facts, sb.facts, !sa.implicit && !sb.implicit);
@@ -130,9 +155,6 @@ function compareMaps(ma: Map<string, Side>, mb: Map<string, Side>, opts: DiffOpt
     if (aspects.length > 0) {
       changes.push({ path: '/' + path, kind: 'changed', aspects, a: summary(sa.facts), b: summary(sb.facts), by: attribute('changed', sa, sb) });
     }
-  }
-  for (const [path, sa] of ma) {
-    if (!mb.has(path)) changes.push({ path: '/' + path, kind: 'removed', aspects: [], a: summary(sa.facts), by: attribute('removed', sa, undefined) });
   }
   changes.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
   const count = (k: Change['kind']) => changes.filter((c) => c.kind === k).length;

@@ -1,4 +1,4 @@
-import { ancestorsOf, type FileFacts } from './facts.js';
+import { dirnameOf, type FileFacts } from './facts.js';
 
 /** dive's efficiency figures, computed the way dive computes them (see README: "Efficiency"). */
 export interface DiveEfficiency {
@@ -27,25 +27,29 @@ export class DiveTally {
 
   /** Adds one layer; `whiteoutBytes` gives, per whited-out path, the bytes of the directory it removed. */
   addLayer(entries: FileFacts[], whiteoutBytes: ReadonlyMap<string, number>): void {
+    // Directories with a descendant in this layer are inner nodes of the layer's tree: dive skips them.
     const inner = new Set<string>();
-    const last = new Map<string, FileFacts>();
+    const files = new Map<string, FileFacts>();
+    const whiteouts = new Map<string, FileFacts>();
     let bytes = 0;
     for (const f of entries) {
       bytes += f.size;
       if (f.type === 'opaque' || f.path === '') continue;
-      for (const a of ancestorsOf(f.path)) inner.add(a);
-      last.set((f.type === 'whiteout' ? 'w:' : 'f:') + f.path, f);
+      for (let p = dirnameOf(f.path); p !== '' && !inner.has(p); p = dirnameOf(p)) inner.add(p);
+      (f.type === 'whiteout' ? whiteouts : files).set(f.path, f);
     }
     this.layerBytes.push(bytes);
-    for (const f of last.values()) {
-      if (inner.has(f.path)) continue;
-      const size = f.type === 'whiteout' ? whiteoutBytes.get(f.path) ?? 0 : f.size;
-      const t = this.paths.get(f.path);
-      if (!t) this.paths.set(f.path, { cum: size, min: size, count: 1 });
-      else {
-        t.cum += size;
-        t.min = Math.min(t.min, size);
-        t.count++;
+    for (const m of [files, whiteouts]) {
+      for (const f of m.values()) {
+        if (inner.has(f.path)) continue;
+        const size = f.type === 'whiteout' ? whiteoutBytes.get(f.path) ?? 0 : f.size;
+        const t = this.paths.get(f.path);
+        if (!t) this.paths.set(f.path, { cum: size, min: size, count: 1 });
+        else {
+          t.cum += size;
+          t.min = Math.min(t.min, size);
+          t.count++;
+        }
       }
     }
   }

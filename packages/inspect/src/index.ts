@@ -29,3 +29,4 @@ export * from './render/html-report.js';
 export * from './source.js';
 export * from './layer-ref.js';
 export * from './write-file.js';
+export * from './tar-scan.js';

@@ -1,9 +1,10 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { readLayerTar, type Image, type Layer } from '@strata/oci';
+import { compressionOfMediaType, type Image, type Layer } from '@strata/oci';
 import { LayerReadError, oneLine } from './errors.js';
 import type { ImageMeta, LayerInfo } from './image-meta.js';
-import { scanEntries, type LayerScan } from './scan.js';
+import type { LayerScan } from './scan.js';
+import { TarScanner } from './tar-scan.js';
 
 /** How layers are read. */
 export interface ScanOptions {
@@ -22,25 +23,60 @@ export type ScanCache = Map<string, Promise<LayerScan>>;
  * or truncated layer is an error naming it, never a partial answer.
  */
 export async function scanImage(meta: ImageMeta, image: Image, opts: ScanOptions = {}, cache: ScanCache = new Map()): Promise<LayerScan[]> {
-  const layers = await image.layers().catch((e: unknown) => { throw new LayerReadError(`${meta.ref}: ${oneLine(e)}`); });
-  if (layers.length !== meta.layers.length) throw new LayerReadError(`${meta.ref}: image has ${layers.length} layers, manifest lists ${meta.layers.length}`);
-  const want = opts.only ?? meta.layers.map((l) => l.index);
-  const out: LayerScan[] = new Array(meta.layers.length);
+  return (await scanImages([{ meta, image, ...(opts.only ? { only: opts.only } : {}) }], opts, cache))[0]!;
+}
+
+/** One image to scan, optionally only some of its layers. */
+export interface ScanRequest { meta: ImageMeta; image: Image; only?: number[] }
+
+/**
+ * Scans several images' layers in one pool, each distinct layer (by diff ID) once, so two builds that share
+ * a base read it once and the layers only one image has are not left waiting behind shared ones.
+ */
+export async function scanImages(reqs: ScanRequest[], opts: ScanOptions = {}, cache: ScanCache = new Map()): Promise<LayerScan[][]> {
+  const jobs: { meta: ImageMeta; layer: Layer; index: number }[] = [];
+  const outs: LayerScan[][] = [];
+  for (const r of reqs) {
+    const layers = await r.image.layers().catch((e: unknown) => { throw new LayerReadError(`${r.meta.ref}: ${oneLine(e)}`); });
+    if (layers.length !== r.meta.layers.length) throw new LayerReadError(`${r.meta.ref}: image has ${layers.length} layers, manifest lists ${r.meta.layers.length}`);
+    for (const i of r.only ?? r.meta.layers.map((l) => l.index)) jobs.push({ meta: r.meta, layer: layers[i]!, index: i });
+    outs.push(new Array<LayerScan>(r.meta.layers.length));
+  }
+  const start = (j: (typeof jobs)[number]) => {
+    const info = j.meta.layers[j.index]!;
+    let p = cache.get(info.diffId);
+    if (!p) {
+      p = scanLayer(j.meta.ref, info, j.layer);
+      p.catch(() => undefined); // awaited below; a rejection must not go unhandled while it waits
+      cache.set(info.diffId, p);
+    }
+    return p;
+  };
+  // Distinct layers first, in image order; a job whose diff ID is already being read just waits for it.
+  const seen = new Set<string>();
+  const queue = jobs.filter((j) => {
+    const id = j.meta.layers[j.index]!.diffId;
+    if (seen.has(id) || cache.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
   let next = 0;
+  let failed: unknown;
   const worker = async () => {
-    while (next < want.length) {
-      const i = want[next++]!;
-      const info = meta.layers[i]!;
-      let p = cache.get(info.diffId);
-      if (!p) {
-        p = scanLayer(meta.ref, info, layers[i]!);
-        cache.set(info.diffId, p);
+    while (next < queue.length && failed === undefined) {
+      try {
+        await start(queue[next++]!);
+      } catch (e) {
+        failed ??= e;
       }
-      out[i] = await p;
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 3, want.length)) }, worker));
-  return out;
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 3, queue.length)) }, worker));
+  if (failed !== undefined) throw failed;
+  for (const [k, r] of reqs.entries()) {
+    for (const j of jobs.filter((x) => x.meta === r.meta)) outs[k]![j.index] = await start(j);
+  }
+  return outs;
 }
 
 /** Reads one layer; errors become one line naming the image, the layer index and its digest. */
@@ -49,11 +85,17 @@ export async function scanLayer(ref: string, info: LayerInfo, layer: Layer): Pro
   let stream: Readable | undefined;
   try {
     stream = await layer.uncompressed();
-    const hasher = createHash('sha256');
-    const src = new HashingSource(stream, hasher);
-    const scan = await scanEntries(readLayerTar(src, { source: where }));
-    await src.drain();
-    const diffId = 'sha256:' + hasher.digest('hex');
+    // An uncompressed blob is the layer tar itself: the source verifies it against its digest, which is
+    // the diff ID, so hashing it again would only repeat that work.
+    const verified = info.digest === info.diffId && compressionOfMediaType(info.mediaType) === 'none';
+    const hasher = verified ? undefined : createHash('sha256');
+    const scanner = new TarScanner(where);
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      hasher?.update(chunk);
+      scanner.push(chunk);
+    }
+    const scan = scanner.end();
+    const diffId = hasher ? 'sha256:' + hasher.digest('hex') : info.diffId;
     if (diffId !== info.diffId) throw new LayerReadError(`${where}: uncompressed content is ${diffId}, config says diff ID ${info.diffId}`);
     return scan;
   } catch (e) {
@@ -61,30 +103,5 @@ export async function scanLayer(ref: string, info: LayerInfo, layer: Layer): Pro
     if (e instanceof LayerReadError) throw e;
     const msg = oneLine(e);
     throw new LayerReadError(msg.includes(info.digest) ? msg : `${where}: ${msg}`);
-  }
-}
-
-/**
- * A stream's chunks passed through a hash. The tar reader stops at the end-of-archive blocks, but the diff ID
- * covers every byte, so `drain` hashes whatever follows once the entries are read.
- */
-class HashingSource implements AsyncIterable<Buffer> {
-  private readonly it: AsyncIterator<Buffer>;
-  constructor(stream: AsyncIterable<Buffer>, private readonly hasher: Hash) {
-    this.it = stream[Symbol.asyncIterator]();
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<Buffer> {
-    return {
-      next: async () => {
-        const r = await this.it.next();
-        if (!r.done) this.hasher.update(r.value);
-        return r;
-      },
-    };
-  }
-
-  async drain(): Promise<void> {
-    for (let r = await this.it.next(); !r.done; r = await this.it.next()) this.hasher.update(r.value);
   }
 }

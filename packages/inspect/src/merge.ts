@@ -1,6 +1,6 @@
 import type { FileFacts } from './facts.js';
 import { ancestorsOf } from './facts.js';
-import { detach, implicitDirFacts, lookup, rootNode, walk, type TreeNode } from './tree.js';
+import { detach, forEachNode, implicitDirFacts, lookup, rootNode, type TreeNode } from './tree.js';
 
 /** Why a lower layer's file stopped being visible. */
 export type HideReason = 'overwritten' | 'deleted';
@@ -136,10 +136,10 @@ export class MergedTree {
 
   /** Reports every node of a subtree as hidden by layer L, then detaches it. */
   private hide(node: TreeNode, L: number, reason: HideReason, removed?: FileFacts[]): void {
-    for (const n of walk(node)) {
+    forEachNode(node, (n) => {
       removed?.push(n.facts);
       this.obs.hidden?.(n, L, reason);
-    }
+    });
     detach(node);
   }
 }

@@ -51,3 +51,13 @@ export function detach(node: TreeNode): void {
   node.parent?.children?.delete(node.name);
   node.parent = undefined;
 }
+
+/** Visits a subtree in no particular order (no sorting, no generator per level): for totals and removals. */
+export function forEachNode(node: TreeNode, fn: (n: TreeNode) => void): void {
+  const stack: TreeNode[] = [node];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    fn(n);
+    if (n.children) for (const c of n.children.values()) stack.push(c);
+  }
+}

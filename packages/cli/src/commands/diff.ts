@@ -1,6 +1,6 @@
 import {
-  diffHtml, diffImages, diffLayers, diffMarkdown, diffText, imageTreemap, openImage, readMeta, resolveLayer, scanImage,
-  splitLayerRef, toJson, writeFileAtomic, type ScanCache,
+  diffHtml, diffImages, diffLayers, diffMarkdown, diffText, imageTreemap, openImage, readMeta, resolveLayer, scanImages,
+  splitLayerRef, diffJsonParts, writeFileAtomic, type ScanCache,
 } from '@strata/inspect';
 import { flag, parseArgs, str } from '../args.js';
 import { UsageError, type Command } from '../command.js';
@@ -42,20 +42,19 @@ ${SOURCE_HELP}`,
     let result, treemap;
     if (ra.layer !== undefined && rb.layer !== undefined) {
       const la = resolveLayer(a, ra.layer), lb = resolveLayer(b, rb.layer);
-      const sa = await scanImage(a, ia, { only: [la] }, cache);
-      const sb = await scanImage(b, ib, { only: [lb] }, cache);
+      const [sa, sb] = await scanImages([{ meta: a, image: ia, only: [la] }, { meta: b, image: ib, only: [lb] }], {}, cache);
       result = diffLayers(a, la, sa[la]!, b, lb, sb[lb]!, { mtime: flag(p, 'mtime') });
       treemap = [{ ...imageTreemap(a, sa, [la])[0]!, index: 0 }, { ...imageTreemap(b, sb, [lb])[0]!, index: 1 }]
         .map((l, i) => ({ ...l, label: `${i === 0 ? 'A' : 'B'} layer ${i === 0 ? la : lb}: ${l.label}` }));
     } else {
-      const sa = await scanImage(a, ia, {}, cache);
-      const sb = await scanImage(b, ib, {}, cache);
+      const [sa, sb] = await scanImages([{ meta: a, image: ia }, { meta: b, image: ib }], {}, cache);
       result = diffImages(a, sa, b, sb, { mtime: flag(p, 'mtime') });
       treemap = imageTreemap(b, sb);
     }
     const html = str(p, 'html');
     if (html) writeFileAtomic(html, diffHtml(result, treemap));
-    ctx.out(flag(p, 'json') ? toJson(result) : flag(p, 'markdown') ? diffMarkdown(result) : diffText(result));
+    if (flag(p, 'json')) for (const part of diffJsonParts({ ...result })) ctx.out(part);
+    else ctx.out(flag(p, 'markdown') ? diffMarkdown(result) : diffText(result));
     return 0;
   },
 };
