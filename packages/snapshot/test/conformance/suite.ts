@@ -94,7 +94,9 @@ export function conformanceSuite(target: SuiteTarget): void {
         for await (const e of snap.changes(key)) entries.push(e);
         checkChangeSet(entries, sc.expect, target.tolerates?.[sc.name]);
         const tar = await buffer(await snap.diff(key));
+        assert.ok(tar.equals(await buffer(await snap.diff(key))), 'the same snapshot gave two different tars');
         await snap.commit(`c:${sc.name}`, key);
+        assert.ok(tar.equals(await buffer(await snap.diff(`c:${sc.name}`))), 'the committed layer diffs differently from the active snapshot');
 
         // The committed snapshot, mounted again, is the merged view.
         await snap.view(`v:${sc.name}`, `c:${sc.name}`);
