@@ -1,4 +1,4 @@
-import { MediaType, MemoryImage, StoreLayer, compressionOfMediaType, digestOf, layerMediaType, jsonBytes, type ContentStore, type Digest, type ImageConfig, type Manifest } from '@strata/oci';
+import { MediaType, MemoryImage, StoreLayer, compressionOfMediaType, digestOf, layerMediaType, jsonBytes, type BlobSource, type Digest, type ImageConfig, type Manifest } from '@strata/oci';
 import type { Graph, SolveResult } from '@strata/planner';
 import type { LayerChain } from '@strata/cache';
 
@@ -8,7 +8,7 @@ import type { LayerChain } from '@strata/cache';
  * when it ran (kept in its cache record, so a fully cached rebuild gives the same digest, as BuildKit's does);
  * a metadata step takes the time of the step before it; `fallback` (now, or SOURCE_DATE_EPOCH) when none ran.
  */
-export function assembleImage(graph: Graph, solved: SolveResult<LayerChain>, cs: ContentStore, fallback: string): MemoryImage {
+export function assembleImage(graph: Graph, solved: SolveResult<LayerChain>, cs: BlobSource, fallback: string): MemoryImage {
   const plan = graph.stages.get(graph.target)!;
   const layers = solved.head === null ? [] : solved.outcomes.get(solved.head)?.state.layers ?? [];
   const config: ImageConfig = structuredClone(plan.config);

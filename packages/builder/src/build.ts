@@ -16,6 +16,9 @@ import type { StepServices } from './step-layer.js';
 import { BuildWorker } from './worker.js';
 import { BuildRecorder } from './build-record.js';
 import { isUrl } from './add-sources.js';
+import type { CacheSpec, MountSyncStats } from '@strata/cache';
+import { RemoteSources, retryBadBlobs, type ImportStats } from './remote-cache.js';
+import { exportBuildCache, importBuildMounts, usableTargets, type CacheExportReport } from './remote-export.js';
 
 /** Everything `strata build` can be told. */
 export interface BuildOptions {
@@ -43,6 +46,21 @@ export interface BuildOptions {
   /** Steps run at once; default one per core. */
   concurrency?: number;
   signal?: AbortSignal;
+  /** --cache-from: remote caches probed in order after the local one (lazily: keys as needed, blobs as read). */
+  cacheFrom?: CacheSpec[];
+  /** --cache-to: remote caches the build's entries are exported to once it succeeds. */
+  cacheTo?: CacheSpec[];
+  /** --cache-required: a remote cache that cannot be used fails the build instead of a warning. */
+  cacheRequired?: boolean;
+  /** --cache-mounts: also export/import RUN --mount=type=cache directories. */
+  cacheMounts?: boolean;
+}
+
+/** What the remote cache did in a build. */
+export interface RemoteCacheReport {
+  imported: ImportStats;
+  exported: CacheExportReport[];
+  mountsImported?: MountSyncStats;
 }
 
 /** What a finished build made. */
@@ -58,6 +76,8 @@ export interface BuildResult {
   ran: number;
   /** The snapshot driver used and why. */
   driver: string;
+  /** Present when --cache-from or --cache-to was given. */
+  remoteCache?: RemoteCacheReport;
 }
 
 /** SOURCE_DATE_EPOCH from the build args or the environment, in seconds. */
@@ -103,31 +123,51 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
     };
     const epoch = sourceDateEpoch(o);
     const now = () => (epoch !== undefined ? new Date(epoch * 1000).toISOString() : new Date().toISOString());
-    const svc: StepServices = { root, snap, cs: store.content, now, ...(epoch !== undefined ? { epochNs: BigInt(epoch) * 1_000_000_000n } : {}) };
-    const cache = new BuildCache(root, store.content, o.warn);
+    const warn = o.warn ?? (() => {});
+    const required = o.cacheRequired ?? false;
+    const remote = new RemoteSources(o.cacheFrom ?? [], store.content, warn, required);
+    await remote.check();
+    const cacheTo = await usableTargets(o.cacheTo ?? [], { warn, required });
+    const mountsImported = o.cacheMounts ? await importBuildMounts(o.cacheFrom ?? [], root, { warn, required }) : undefined;
+    const svc: StepServices = { root, snap, cs: store.content, blobs: remote.blobSource(), now, ...(epoch !== undefined ? { epochNs: BigInt(epoch) * 1_000_000_000n } : {}) };
+    const cache = new BuildCache(root, store.content, o.warn, remote);
     const worker = new BuildWorker(svc, { contextDir, context, bases, secrets: o.secrets ?? {}, ssh: o.ssh ?? {} });
     let cached = 0;
     let ran = 0;
-    const recorder = new BuildRecorder(filename, o.tags ?? []);
+    let recorder = new BuildRecorder(filename, o.tags ?? []);
     const events: EventSink = (e) => {
       if (e.type === 'end') e.cached ? cached++ : ran++;
       recorder.on(e);
       o.events?.(e);
     };
-    const solved = await solve(graph, worker, cache, events, {
-      sourceChecksum, noCache: o.noCache ?? false, noCacheFilter: o.noCacheFilter ?? [],
-      ...(o.concurrency ? { concurrency: o.concurrency } : {}), ...(o.signal ? { signal: o.signal } : {}),
+    const solveOnce = async () => {
+      const s = await solve(graph, worker, cache, events, {
+        sourceChecksum, noCache: o.noCache ?? false, noCacheFilter: o.noCacheFilter ?? [],
+        ...(o.concurrency ? { concurrency: o.concurrency } : {}), ...(o.signal ? { signal: o.signal } : {}),
+      });
+      // The output's blobs are fetched before anything is written, so a bad remote blob is still a miss.
+      await remote.prefetch(s.head === null ? [] : s.outcomes.get(s.head)?.state.layers ?? []);
+      return s;
+    };
+    const solved = await retryBadBlobs(remote, cache, solveOnce, () => {
+      cached = 0;
+      ran = 0;
+      recorder = new BuildRecorder(filename, o.tags ?? []);
     }).catch(async (e: unknown) => {
       await recorder.save(root).catch(() => {});
       throw e;
     });
     if (ctx) await (await ctx).save();
-    const image = assembleImage(graph, solved, store.content, now());
+    const image = assembleImage(graph, solved, svc.blobs ?? store.content, now());
     await store.save(image, o.tags ?? []);
     await writeOutputs(store, image, o.outputs ?? [], o.tags ?? []);
     await recorder.save(root, (await image.manifest()).config.digest);
+    const exported = cacheTo.length > 0 ? await exportBuildCache(cacheTo, root, store, graph, solved, { warn, required, mounts: o.cacheMounts ?? false }) : [];
+    await remote.close();
+    const remoteCache = remote.active || cacheTo.length > 0 || (o.cacheTo ?? []).length > 0
+      ? { remoteCache: { imported: remote.stats(), exported, ...(mountsImported ? { mountsImported } : {}) } } : {};
     const names = (o.tags ?? []).map((t) => t);
-    return { image, digest: await image.digest(), id: (await image.manifest()).config.digest, names, cached, ran, driver: `${snap.driverName} (${snap.reason})` };
+    return { image, digest: await image.digest(), id: (await image.manifest()).config.digest, names, cached, ran, driver: `${snap.driverName} (${snap.reason})`, ...remoteCache };
   } finally {
     store.close();
   }

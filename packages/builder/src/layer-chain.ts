@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { ContentStore, Digest, Layer } from '@strata/oci';
+import type { BlobSource, Digest, Layer } from '@strata/oci';
 import { StoreLayer } from '@strata/oci';
 import { SnapshotExistsError, type Snapshotter } from '@strata/snapshot';
 import type { LayerRef } from '@strata/cache';
@@ -45,6 +45,6 @@ export async function ensureChain(snap: Snapshotter, layers: readonly Layer[]): 
 }
 
 /** Layers for layer refs whose blobs are in the content store (read lazily). */
-export function storedLayers(cs: ContentStore, refs: readonly LayerRef[]): Layer[] {
+export function storedLayers(cs: BlobSource, refs: readonly LayerRef[]): Layer[] {
   return refs.map((r) => new StoreLayer(cs, { mediaType: r.mediaType, digest: r.digest, size: r.size }, r.diffId));
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rmdir } from 'node:fs/promises';
 import path from 'node:path';
-import { storeLayerTar, writeLayerTar, type ContentStore, type LayerEntry } from '@strata/oci';
+import { storeLayerTar, writeLayerTar, type BlobSource, type ContentStore, type LayerEntry } from '@strata/oci';
 import { SnapshotExistsError, type Snapshotter } from '@strata/snapshot';
 import type { LayerChain, LayerRef } from '@strata/cache';
 import { ensureChain, snapshotNameOf, storedLayers } from './layer-chain.js';
@@ -13,6 +13,8 @@ export interface StepServices {
   now(): string;
   snap: Snapshotter;
   cs: ContentStore;
+  /** Where layer blobs are read from: the content store, fetching remote cache hits on first read. */
+  blobs?: BlobSource;
   /** SOURCE_DATE_EPOCH in nanoseconds: mtimes in new layers are clamped to it. */
   epochNs?: bigint;
 }
@@ -25,7 +27,7 @@ export interface StepOutcome {
 
 /** Mounts a read-only view of a chain for the duration of `use` (COPY --from, RUN --mount from=). */
 export async function withChainView<T>(svc: StepServices, chain: LayerChain | null, use: (rootfs: string) => Promise<T>): Promise<T> {
-  const parent = await ensureChain(svc.snap, storedLayers(svc.cs, chain?.layers ?? []));
+  const parent = await ensureChain(svc.snap, storedLayers(svc.blobs ?? svc.cs, chain?.layers ?? []));
   const key = `view-${randomBytes(8).toString('hex')}`;
   const m = await svc.snap.view(key, parent);
   const target = await scratchDir(svc.root, 'view-');
@@ -46,7 +48,7 @@ export async function withChainView<T>(svc: StepServices, chain: LayerChain | nu
  */
 export async function layerStep(svc: StepServices, parent: LayerChain | null, work: (rootfs: string) => Promise<void>): Promise<StepOutcome> {
   const parentLayers = parent?.layers ?? [];
-  const parentName = await ensureChain(svc.snap, storedLayers(svc.cs, parentLayers));
+  const parentName = await ensureChain(svc.snap, storedLayers(svc.blobs ?? svc.cs, parentLayers));
   const key = `step-${randomBytes(8).toString('hex')}`;
   const m = await svc.snap.prepare(key, parentName);
   let committed = false;

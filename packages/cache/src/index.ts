@@ -15,3 +15,4 @@ export * from './remote-cache.js';
 export * from './export.js';
 export * from './file-set.js';
 export * from './prune-remote.js';
+export * from './cache-mounts.js';

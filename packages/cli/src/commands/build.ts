@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { build, parseOutput, registry, type BuildResult } from '@strata/builder';
+import { build, cache, parseOutput, registry, type BuildResult } from '@strata/builder';
 import { flag, multi, parseArgs, str } from '../args.js';
 import { UsageError, type Command } from '../command.js';
 import { progressRenderer } from '../progress/index.js';
@@ -22,7 +22,24 @@ const spec = {
   push: { type: 'boolean' },
   insecure: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
+  'cache-to': { type: 'multi' },
+  'cache-from': { type: 'multi' },
+  'cache-required': { type: 'boolean' },
+  'cache-mounts': { type: 'boolean' },
 } as const;
+
+/** Parses --cache-to / --cache-from values (buildx's type=…,key=value syntax). */
+function cacheSpecs(list: string[], flagName: string): ReturnType<typeof cache.parseCacheSpec>[] {
+  return list.map((t) => {
+    try {
+      return cache.parseCacheSpec(t, flagName);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  });
+}
+
+const mb = (n: number) => `${(n / (1 << 20)).toFixed(1)} MB`;
 
 /** `K=V`, or `K` alone to take the value from the environment (docker build's rule). */
 function buildArgs(list: string[]): Record<string, string> {
@@ -84,6 +101,12 @@ export const command: Command = {
       --metadata-file F      write build metadata as JSON to F
       --progress auto|tty|plain|json   progress output on stderr (json: JSON Lines events)
       --driver overlay|unionfs|copy    snapshot driver (default: chosen by probing)
+      --cache-to type=registry,ref=HOST/REPO[:prefix]|type=sftp,url=sftp://USER@HOST:PORT/PATH|type=local,dest=DIR[,mode=min|max]
+                             export the build's cache entries after it succeeds (repeatable)
+      --cache-from type=registry,ref=…|type=sftp,url=…|type=local,src=DIR
+                             import cache entries lazily, sources consulted in order (repeatable)
+      --cache-mounts         also export/import RUN --mount=type=cache directories
+      --cache-required       fail when a remote cache cannot be used (default: warn, build without it)
   -q, --quiet                print only the image id
 
 SOURCE_DATE_EPOCH (environment or --build-arg) makes the image reproducible.`,
@@ -114,12 +137,22 @@ SOURCE_DATE_EPOCH (environment or --build-arg) makes the image reproducible.`,
         events: (e) => r.event(e),
         warn: (m) => r.warn(m),
         ...(driver ? { driver: driver as 'overlay' } : {}),
+        cacheTo: cacheSpecs(multi(p, 'cache-to'), '--cache-to'),
+        cacheFrom: cacheSpecs(multi(p, 'cache-from'), '--cache-from'),
+        cacheRequired: flag(p, 'cache-required'),
+        cacheMounts: flag(p, 'cache-mounts'),
       });
     } catch (e) {
       r.done(`build failed after ${((Date.now() - started) / 1000).toFixed(1)}s`);
       throw e;
     }
     if (ctx.verbose) ctx.err(`snapshot driver: ${res.driver}\n`);
+    const rc = res.remoteCache;
+    if (rc && rc.imported.probes > 0) out(`cache import: ${rc.imported.hits} remote hits of ${rc.imported.probes} probes, ${rc.imported.blobsDownloaded} blobs downloaded (${mb(rc.imported.bytesDownloaded)})\n`);
+    for (const x of rc?.exported ?? []) {
+      out(`cache export to ${x.to}: ${x.entriesWritten} entries written, ${x.entriesPresent} present; ${x.blobsUploaded} blobs uploaded, ${x.blobsMounted} mounted, ${x.blobsPresent} present (${mb(x.bytesUploaded)})`
+        + `${x.mounts ? `; ${x.mounts.mounts} cache mounts, ${x.mounts.transferred} of ${x.mounts.files} files sent` : ''}\n`);
+    }
     if (flag(p, 'push')) {
       if (tags.length === 0) throw new UsageError('--push needs at least one -t NAME');
       for (const t of tags) {
@@ -133,7 +166,7 @@ SOURCE_DATE_EPOCH (environment or --build-arg) makes the image reproducible.`,
     if (meta) {
       await writeFile(meta, JSON.stringify({
         'containerimage.digest': res.digest, 'containerimage.config.digest': res.id, 'image.name': tags.join(','),
-        'strata.cache': { cached: res.cached, ran: res.ran },
+        'strata.cache': { cached: res.cached, ran: res.ran, ...(res.remoteCache ? { remote: res.remoteCache } : {}) },
       }, null, 2) + '\n');
     }
     r.done(`built ${res.id}${tags.length ? ` as ${tags.join(', ')}` : ''} in ${((Date.now() - started) / 1000).toFixed(1)}s (${res.cached} cached, ${res.ran} run)`);

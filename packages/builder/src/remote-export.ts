@@ -1,0 +1,112 @@
+import {
+  LocalCacheIndex, RemoteCacheError, exportCacheMounts, exportEntries, importCacheMounts, openBackend,
+  type CacheEntry, type CacheSpec, type ExportStats, type LayerChain, type MountSyncStats,
+} from '@strata/cache';
+import type { Digest, LocalStore } from '@strata/oci';
+import type { Graph, SolveResult } from '@strata/planner';
+import { mountHintsFromStore, parseReference } from '@strata/registry';
+import { BuildError } from './errors.js';
+import type { Warn } from './remote-cache.js';
+
+/** What `--cache-to` did for one destination. */
+export interface CacheExportReport extends ExportStats {
+  to: string;
+  mounts?: MountSyncStats;
+}
+
+/** The op ids whose layers end up in the target's image: the head and its parent chain. */
+function targetChain(graph: Graph, head: string | null): Set<string> {
+  const out = new Set<string>();
+  for (let id = head; id !== null && id !== undefined; id = graph.ops.get(id)?.parent ?? null) {
+    out.add(id);
+  }
+  return out;
+}
+
+/** The entries a build exports: `min` the target's own chain of steps, `max` every step it solved. */
+export async function buildEntries(root: string, graph: Graph, solved: SolveResult<LayerChain>, mode: 'min' | 'max'): Promise<{ entries: CacheEntry[]; base: Set<string> }> {
+  const idx = new LocalCacheIndex(root);
+  const chain = targetChain(graph, solved.head);
+  const entries: CacheEntry[] = [];
+  const base = new Set<string>();
+  for (const [id, o] of solved.outcomes) {
+    if (graph.ops.get(id)?.kind === 'source') for (const l of o.state.layers) base.add(l.digest);
+    if (mode === 'min' && !chain.has(id)) continue;
+    const e = await idx.get(o.key);
+    if (e) entries.push(e);
+  }
+  return { entries, base };
+}
+
+/**
+ * Exports a finished build to each `--cache-to` destination: entries (and, with --cache-mounts, the cache
+ * mount directories). A destination that fails gives one warning, or fails the build with --cache-required.
+ */
+export async function exportBuildCache(
+  specs: CacheSpec[], root: string, store: LocalStore, graph: Graph, solved: SolveResult<LayerChain>,
+  o: { warn: Warn; required: boolean; mounts: boolean },
+): Promise<CacheExportReport[]> {
+  const reports: CacheExportReport[] = [];
+  for (const spec of specs) {
+    const backend = openBackend(spec.location);
+    try {
+      const { entries, base } = await buildEntries(root, graph, solved, spec.mode);
+      let mountFrom: ((d: Digest) => string[]) | undefined;
+      if (spec.location.type === 'registry') {
+        const ref = parseReference(spec.location.ref, 'cache');
+        mountFrom = await mountHintsFromStore(store, ref.registry, ref.repository);
+      }
+      const stats = await exportEntries(backend, entries, store.content, { skipBlobs: base, ...(mountFrom ? { mountFrom } : {}) });
+      const report: CacheExportReport = { to: backend.label, ...stats };
+      if (o.mounts) report.mounts = await exportCacheMounts(backend, root);
+      reports.push(report);
+    } catch (e) {
+      if (!(e instanceof RemoteCacheError)) throw e;
+      if (o.required) throw new BuildError(`--cache-to ${spec.text}: ${e.message}`);
+      o.warn(`cache export to ${backend.label} failed, the build is kept: ${e.message.replace(`${backend.label}: `, '')}`);
+    } finally {
+      await backend.close();
+    }
+  }
+  return reports;
+}
+
+/**
+ * Drops the `--cache-to` destinations that cannot be written (one warning each), before the build spends
+ * any time; with --cache-required the first such destination fails the build.
+ */
+export async function usableTargets(specs: CacheSpec[], o: { warn: Warn; required: boolean }): Promise<CacheSpec[]> {
+  const ok = await Promise.all(specs.map(async (spec) => {
+    const backend = openBackend(spec.location);
+    try {
+      await backend.check(true);
+      return true;
+    } catch (e) {
+      if (!(e instanceof RemoteCacheError)) throw e;
+      if (o.required) throw new BuildError(`--cache-to ${spec.text}: ${e.message}`);
+      o.warn(`cache export to ${backend.label} disabled: ${e.message.replace(`${backend.label}: `, '')}`);
+      return false;
+    } finally {
+      await backend.close();
+    }
+  }));
+  return specs.filter((_, i) => ok[i]);
+}
+
+/** Restores cache mounts from the first `--cache-from` source that lists any (before the build runs). */
+export async function importBuildMounts(specs: CacheSpec[], root: string, o: { warn: Warn; required: boolean }): Promise<MountSyncStats | undefined> {
+  for (const spec of specs) {
+    const backend = openBackend(spec.location);
+    try {
+      const s = await importCacheMounts(backend, root);
+      if (s.mounts > 0) return s;
+    } catch (e) {
+      if (!(e instanceof RemoteCacheError)) throw e;
+      if (o.required) throw new BuildError(`--cache-from ${spec.text}: ${e.message}`);
+      o.warn(`cache mounts from ${backend.label} not restored: ${e.message.replace(`${backend.label}: `, '')}`);
+    } finally {
+      await backend.close();
+    }
+  }
+  return undefined;
+}
