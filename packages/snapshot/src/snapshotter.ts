@@ -113,7 +113,12 @@ class LayerSnapshotter implements Snapshotter {
       key: rec.key,
       readonly: rec.kind !== 'active',
       driver: rec.driver,
-      mount: async (target: string) => this.mounter.mount(rec, await this.chain(rec.parent), target),
+      mount: async (target: string) => {
+        // A Mountable kept past commit or remove must not mount what is now an immutable layer as an upper.
+        const cur = await this.meta.get(rec.key);
+        if (!cur || cur.id !== rec.id) throw new SnapshotStateError(`snapshot ${JSON.stringify(rec.key)} was committed or removed; it cannot be mounted`);
+        return this.mounter.mount(rec, await this.chain(rec.parent), target);
+      },
     };
     return rec.driver === 'copy' ? { ...m, path: this.layout.fs(rec.id) } : m;
   }

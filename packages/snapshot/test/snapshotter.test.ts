@@ -74,6 +74,7 @@ describe('snapshotter lifecycle', function () {
     await release();
     await release();
     await snap.commit('stepped', 'step');
+    await assert.rejects(m.mount(dir), SnapshotStateError);
     const base = await snap.stat('base');
     assert.equal(fs.readFileSync(path.join(root, 'layers', base.id, 'diff', 'a'), 'utf8'), 'lower');
   });
