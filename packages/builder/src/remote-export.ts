@@ -1,6 +1,6 @@
 import {
-  LocalCacheIndex, RemoteCacheError, exportCacheMounts, exportEntries, importCacheMounts, openBackend,
-  type CacheEntry, type CacheSpec, type ExportStats, type LayerChain, type MountSyncStats,
+  LocalCacheIndex, RemoteCacheError, exportCacheMounts, exportEntries, importCacheMounts, openBackend, pruneRemote,
+  type CacheEntry, type CacheSpec, type ExportStats, type LayerChain, type MountSyncStats, type RemotePruneResult,
 } from '@strata/cache';
 import type { Digest, LocalStore } from '@strata/oci';
 import type { Graph, SolveResult } from '@strata/planner';
@@ -109,4 +109,15 @@ export async function importBuildMounts(specs: CacheSpec[], root: string, o: { w
     }
   }
   return undefined;
+}
+
+/** `strata cache prune --remote SPEC`: removes remote entries not hit for `olderThanMs` (all when undefined). */
+export async function pruneRemoteCache(spec: CacheSpec, olderThanMs?: number): Promise<RemotePruneResult & { from: string }> {
+  const backend = openBackend(spec.location);
+  try {
+    await backend.check(true);
+    return { from: backend.label, ...(await pruneRemote(backend, olderThanMs)) };
+  } finally {
+    await backend.close();
+  }
 }

@@ -1,4 +1,4 @@
-import { cacheList, cachePrune, lastBuild, oci, parseDuration } from '@strata/builder';
+import { cache, cacheList, cachePrune, lastBuild, oci, parseDuration, pruneRemoteCache } from '@strata/builder';
 import { flag, parseArgs, str } from '../args.js';
 import { UsageError, type Command } from '../command.js';
 
@@ -9,7 +9,9 @@ export const command: Command = {
   summary: 'list, explain and prune the build cache',
   usage: `Usage: strata cache ls [--json]
        strata cache explain [NAME] [--json]   why each step of the last build (of NAME) hit or missed
-       strata cache prune [--older-than DURATION]   remove entries unused for DURATION (e.g. 7d); all without it`,
+       strata cache prune [--older-than DURATION]   remove entries unused for DURATION (e.g. 7d); all without it
+       strata cache prune --remote type=registry,ref=…|type=sftp,url=…|type=local,dest=DIR [--older-than DURATION]
+                                              the same on a remote cache (entries not hit for DURATION, their blobs)`,
   async run(argv, ctx) {
     const [sub, ...rest] = argv;
     const root = oci.defaultStateRoot();
@@ -39,13 +41,25 @@ export const command: Command = {
       return 0;
     }
     if (sub === 'prune') {
-      const p = parseArgs(rest, { 'older-than': { type: 'string' }, force: { type: 'boolean', short: 'f' } });
+      const p = parseArgs(rest, { 'older-than': { type: 'string' }, force: { type: 'boolean', short: 'f' }, remote: { type: 'string' } });
       const older = str(p, 'older-than');
       let ms: number | undefined;
       try {
         ms = older === undefined ? undefined : parseDuration(older);
       } catch (e) {
         throw new UsageError((e as Error).message);
+      }
+      const remote = str(p, 'remote');
+      if (remote !== undefined) {
+        let spec;
+        try {
+          spec = cache.parseCacheSpec(remote, '--remote');
+        } catch (e) {
+          throw new UsageError((e as Error).message);
+        }
+        const rr = await pruneRemoteCache(spec, ms);
+        ctx.out(`removed ${rr.entries} cache entries (${rr.kept} kept) and ${rr.blobs} blobs (${human(rr.bytes)}) from ${rr.from}\n`);
+        return 0;
       }
       const r = await cachePrune(root, ms);
       ctx.out(`removed ${r.entries} cache entries and ${r.blobs} blobs (${human(r.bytes)})\n`);
