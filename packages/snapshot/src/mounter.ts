@@ -28,6 +28,11 @@ export class Mounter {
     return rec.driver === 'unionfs' ? new UnionfsDriver(this.unionfsBinary) : new OverlayDriver();
   }
 
+  /** Where a FUSE daemon serving rec writes its messages. */
+  private log(rec: SnapshotRecord): string {
+    return path.join(this.layout.layer(rec.id), 'unionfs.log');
+  }
+
   /** Mounts rec at target; `chain` is its parent chain, top first. */
   async mount(rec: SnapshotRecord, chain: ChainLayer[], target: string): Promise<Release> {
     const { layout } = this;
@@ -44,13 +49,13 @@ export class Mounter {
         await fs.mkdir(layout.work(rec.id));
         if (lowers.length === 0) lowers.push(empty);
         const volatile = rec.driver === 'overlay';
-        release = await this.driver(rec).mountUnion(target, lowers, { upper: layout.diff(rec.id), work: layout.work(rec.id), volatile });
+        release = await this.driver(rec).mountUnion(target, lowers, { upper: layout.diff(rec.id), work: layout.work(rec.id), volatile }, this.log(rec));
       } else {
         // Without an upper dir the kernel wants two lowers; empty dirs pad a short chain.
         const pad = [empty, path.join(layout.layer(rec.id), 'empty2')];
         await fs.mkdir(pad[1]!, { recursive: true });
         while (lowers.length < 2) lowers.push(pad.shift()!);
-        release = await this.driver(rec).mountUnion(target, lowers);
+        release = await this.driver(rec).mountUnion(target, lowers, undefined, this.log(rec));
       }
     }
     this.live.set(rec.key, this.mountCount(rec.key) + 1);

@@ -48,6 +48,15 @@ describe('snapshotter lifecycle', function () {
     await assert.rejects(openSnapshotter({ root, driver: 'unionfs', unionfsBinary: path.join(work, 'missing') }), DriverUnavailableError);
   });
 
+  it('says why a unionfs daemon failed to mount', async function () {
+    const fake = path.join(work, 'fake-unionfs');
+    fs.writeFileSync(fake, '#!/bin/sh\necho "fake-unionfs: cannot mount: lowerdir missing" >&2\nexit 1\n', { mode: 0o755 });
+    const u = await openSnapshotter({ root, driver: 'unionfs', unionfsBinary: fake });
+    const m = await u.prepare('x');
+    const dir = fs.mkdtempSync(path.join(work, 'm-'));
+    await assert.rejects(m.mount(dir), /fake-unionfs exited before mounting .*: fake-unionfs: cannot mount: lowerdir missing$/);
+  });
+
   it('stores layers as layers/<id>/diff with a short link under l/', async function () {
     await layer('base', undefined, { a: '1' });
     const info = await snap.stat('base');

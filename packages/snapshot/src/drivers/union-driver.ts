@@ -12,7 +12,7 @@ export interface UpperSpec {
 export interface UnionDriver {
   readonly name: Exclude<DriverName, 'copy'>;
   /** Mounts the union at target; with no upper, at least two lowers (pad with an empty dir). */
-  mountUnion(target: string, lowers: string[], upper?: UpperSpec): Promise<Release>;
+  mountUnion(target: string, lowers: string[], upper?: UpperSpec, logFile?: string): Promise<Release>;
 }
 
 /** Makes a release function idempotent. */

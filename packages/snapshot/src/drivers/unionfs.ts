@@ -1,4 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import { promisify } from 'node:util';
 import { sys } from '../sys.js';
 import { SnapshotError } from '../errors.js';
@@ -19,24 +20,33 @@ export class UnionfsDriver implements UnionDriver {
 
   constructor(readonly binary: string) {}
 
-  async mountUnion(target: string, lowers: string[], upper?: UpperSpec): Promise<Release> {
+  /** `logFile` takes the daemon's stderr: a file, not a pipe, so the daemon outlives this process cleanly. */
+  async mountUnion(target: string, lowers: string[], upper?: UpperSpec, logFile?: string): Promise<Release> {
     const before = await mountCountAt(target);
     const opts = [`lowerdir=${lowers.join(':')}`];
     if (upper) opts.push(`upperdir=${upper.upper}`, `workdir=${upper.work}`);
-    const child = spawn(this.binary, ['-f', '-o', opts.join(','), target], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr = (stderr + d).slice(-4000); });
+    // A pipe would break when this process dies and could take the daemon down with SIGPIPE: log to a file.
+    const log = logFile ?? '/dev/null';
+    const fd = fs.openSync(log, 'w');
+    let child: ChildProcess;
+    try {
+      child = spawn(this.binary, ['-f', '-o', opts.join(','), target], { stdio: ['ignore', 'ignore', fd] });
+    } finally {
+      fs.closeSync(fd);
+    }
+    let spawnError = '';
     const exited = new Promise<number | null>((resolve) => {
       child.on('exit', (code) => resolve(code));
-      child.on('error', (e) => { stderr += e.message; resolve(-1); });
+      child.on('error', (e) => { spawnError = e.message; resolve(-1); });
     });
+    const stderr = () => spawnError || (logFile ? fs.readFileSync(logFile, 'utf8').slice(-4000) : '');
     let dead = false;
     void exited.then(() => { dead = true; });
     const start = Date.now();
     for (;;) {
       const m = await mountAt(target);
       if (m && m.fsType.startsWith('fuse') && (await mountCountAt(target)) > before) break;
-      if (dead) throw new SnapshotError(`${this.binary} exited before mounting ${target}: ${firstLine(stderr)}`);
+      if (dead) throw new SnapshotError(`${this.binary} exited before mounting ${target}: ${lastLine(stderr())}`);
       if (Date.now() - start > MOUNT_TIMEOUT_MS) {
         child.kill('SIGTERM');
         throw new SnapshotError(`${this.binary} did not mount ${target} within ${MOUNT_TIMEOUT_MS / 1000} s`);
@@ -61,6 +71,7 @@ async function unmountFuse(target: string, child: ChildProcess, exited: Promise<
   clearTimeout(timer);
 }
 
-function firstLine(s: string): string {
-  return s.trim().split('\n')[0] || 'no message';
+/** The daemon's last words: the line that says why it stopped. */
+function lastLine(s: string): string {
+  return s.trim().split('\n').pop() || 'no message';
 }
