@@ -68,12 +68,19 @@ bool ufs_name_in_lower(struct ufs *u, struct node *dir, const char *name, int fr
   return false;
 }
 
+void ufs_present(const struct node *n, struct stat *st) {
+  st->st_ino = n->ino;
+  /* like the kernel overlay: a merged dir cannot count its subdirs, and a low count would make find(1)
+   * skip the lower ones; 1 means "unknown" */
+  if (n->type == S_IFDIR && n->last > n->layer) st->st_nlink = 1;
+}
+
 void ufs_fill_entry(struct ufs *u, struct node *n, const struct stat *st, struct fuse_entry_param *e) {
   memset(e, 0, sizeof *e);
   e->ino = node_id(n);
   e->generation = 1;
   e->attr = *st;
-  e->attr.st_ino = n->ino;
+  ufs_present(n, &e->attr);
   e->attr_timeout = u->opt.timeout;
   e->entry_timeout = u->opt.timeout;
 }
@@ -91,7 +98,7 @@ int ufs_node_stat(struct ufs *u, struct node *n, struct stat *st) {
     r = node_path(n, NULL, path, sizeof path);
     if (r == 0) r = sys_fstatat(u->layers[n->layer].fd, path, st, AT_SYMLINK_NOFOLLOW);
   }
-  if (r == 0) st->st_ino = n->ino;
+  if (r == 0) ufs_present(n, st);
   return r;
 }
 

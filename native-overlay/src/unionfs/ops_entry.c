@@ -48,7 +48,7 @@ void ufs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
   int r;
   if (fi && fi->fh) {
     r = sys_fstat(((struct handle *)(uintptr_t)fi->fh)->fd, &st);
-    st.st_ino = n->ino;
+    ufs_present(n, &st);
   } else {
     r = ufs_node_stat(u, n, &st);
   }
@@ -132,8 +132,9 @@ void ufs_op_readlink(fuse_req_t req, fuse_ino_t ino) {
   char path[PATH_MAX], target[PATH_MAX + 1];
   LOCK(u);
   struct node *n = node_of(ino);
-  ssize_t r = node_path(n, NULL, path, sizeof path);
-  if (r == 0) r = sys_readlinkat(u->layers[n->layer].fd, path, target, PATH_MAX);
+  ssize_t r = n->fd >= 0 ? 0 : node_path(n, NULL, path, sizeof path);
+  if (r == 0) r = n->fd >= 0 ? sys_readlinkat(n->fd, "", target, PATH_MAX)
+                             : sys_readlinkat(u->layers[n->layer].fd, path, target, PATH_MAX);
   UNLOCK(u);
   if (r < 0) { fuse_reply_err(req, (int)-r); return; }
   target[r] = 0;

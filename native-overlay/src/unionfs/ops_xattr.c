@@ -13,9 +13,13 @@ static bool private_name(const char *name) {
   return strncmp(name, "trusted.overlay.", 16) == 0 || strncmp(name, "user.overlay.", 13) == 0;
 }
 
-/* (dirfd, path) of n for the xattr calls; nodes reachable only through a kept descriptor have none. */
+/* (dirfd, path) of n for the xattr calls; "" names the kept descriptor of a node whose name is gone. */
 static int where(struct ufs *u, struct node *n, int *dirfd, char *path, size_t len) {
-  if (n->fd >= 0) return -ENOENT;
+  if (n->fd >= 0) {
+    *dirfd = n->fd;
+    path[0] = 0;
+    return 0;
+  }
   *dirfd = u->layers[n->layer].fd;
   return node_path(n, NULL, path, len);
 }

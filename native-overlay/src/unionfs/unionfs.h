@@ -117,6 +117,8 @@ int ufs_resolve(struct ufs *u, struct node *dir, const char *name, struct found 
 bool ufs_name_in_lower(struct ufs *u, struct node *dir, const char *name, int from);
 /* Looks up (and references) the node for name under dir; fills e for the reply. */
 int ufs_lookup(struct ufs *u, struct node *dir, const char *name, struct fuse_entry_param *e);
+/* Adjusts a real stat to what the merged view reports for n (inode number, merged dirs' link count). */
+void ufs_present(const struct node *n, struct stat *st);
 void ufs_fill_entry(struct ufs *u, struct node *n, const struct stat *st, struct fuse_entry_param *e);
 /* stat of the node's top object with the reported inode number. */
 int ufs_node_stat(struct ufs *u, struct node *n, struct stat *st);

@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { makeLowers, randomOps, run, snapshot } from './differential-helpers.js';
+import { Union } from './union-fixture.js';
+
+// The kernel overlay is the reference: the same random lowers and operations must give the same results,
+// the same merged view, and an upper dir the other reads back to that same view.
+describe('strata-unionfs against the kernel overlay (randomized)', function () {
+  this.timeout(120000);
+  for (let seed = 1; seed <= 40; seed++) {
+    it(`seed ${seed}: same errors, same merged view, interchangeable upper dirs`, async () => {
+      const kern = new Union(2), ours = new Union(2);
+      try {
+        makeLowers(kern, seed);
+        makeLowers(ours, seed);
+        const ops = randomOps(seed * 7919, 200);
+        kern.mountKernel();
+        await ours.mountUnionfs();
+        const before = snapshot(kern.mnt);
+        assert.deepEqual(snapshot(ours.mnt), before, 'initial merged view');
+        const rk = run(kern.mnt, ops), ro = run(ours.mnt, ops);
+        const firstDiff = rk.findIndex((x, i) => x !== ro[i]);
+        assert.equal(firstDiff, -1, `${ops[firstDiff]?.desc}: kernel ${rk[firstDiff]} vs unionfs ${ro[firstDiff]}`);
+        const view = snapshot(kern.mnt);
+        assert.deepEqual(snapshot(ours.mnt), view, 'merged view after the operations');
+        await ours.unmount();
+        await kern.unmount();
+        ours.mountKernel(); // our upper dir read by the kernel overlay
+        assert.deepEqual(snapshot(ours.mnt), view, 'kernel overlay over the unionfs upper dir');
+      } finally {
+        await ours.dispose();
+        await kern.dispose();
+      }
+    });
+  }
+});
