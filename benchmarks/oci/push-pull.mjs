@@ -13,7 +13,7 @@ import { startRegistry } from '../../test/dist/support/registry-server.js';
 
 const run = promisify(execFile);
 const sizeMb = Number(process.argv[2] ?? 200);
-const runs = Number(process.argv[3] ?? 3);
+const runs = Number(process.argv[3] ?? 5);
 const work = path.join(os.tmpdir(), 'pushpull');
 mkdirSync(work, { recursive: true });
 const sha = (b) => 'sha256:' + createHash('sha256').update(b).digest('hex');
@@ -61,10 +61,22 @@ function layoutOf(store, desc, dir, blobs) {
     manifests: [{ ...desc, annotations: { 'org.opencontainers.image.ref.name': 'bench' } }] }));
 }
 
-async function time(fn) {
+// Wall time, and the client's CPU time (user + sys): this process's for strata, the child's for skopeo (bash's
+// `time`). CPU seconds do not depend on what else the machine is doing; wall time does.
+const cpu = { strataPush: [], skopeoPush: [], strataPull: [], skopeoPull: [] };
+async function time(fn, key) {
   const t0 = process.hrtime.bigint();
-  await fn();
+  const c0 = process.cpuUsage();
+  const out = await fn();
+  const c = process.cpuUsage(c0);
+  cpu[key].push(out?.cpu ?? (c.user + c.system) / 1e6);
   return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+async function skopeoCopy(src, dst, tlsFlag) {
+  const { stderr } = await run('bash', ['-c', 'TIMEFORMAT="%U %S"; time skopeo copy -q "$0" "$1" "$2" >/dev/null', tlsFlag, src, dst]);
+  const [u, s] = stderr.trim().split('\n').pop().split(' ').map(Number);
+  return { cpu: u + s };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -84,14 +96,14 @@ for (let r = 0; r < runs; r++) {
     try {
       const ref = `${reg.host}/bench/${who}:r${r}`;
       if (who === 'strata') {
-        results.strataPush.push(await time(() => push(new StoreImage(src, desc), ref, { insecure: true, dockerConfig: '/nonexistent' })));
+        results.strataPush.push(await time(() => push(new StoreImage(src, desc), ref, { insecure: true, dockerConfig: '/nonexistent' }), 'strataPush'));
         const dst = new ContentStore(path.join(work, `pull-strata-${r}`));
-        results.strataPull.push(await time(() => pull(ref, { store: dst, insecure: true, dockerConfig: '/nonexistent' })));
+        results.strataPull.push(await time(() => pull(ref, { store: dst, insecure: true, dockerConfig: '/nonexistent' }), 'strataPull'));
         rmSync(dst.root, { recursive: true });
       } else {
-        results.skopeoPush.push(await time(() => run('skopeo', ['copy', '-q', '--dest-tls-verify=false', `oci:${path.join(work, 'layout')}:bench`, `docker://${ref}`])));
+        results.skopeoPush.push(await time(() => skopeoCopy(`oci:${path.join(work, 'layout')}:bench`, `docker://${ref}`, '--dest-tls-verify=false'), 'skopeoPush'));
         const dst = path.join(work, `pull-skopeo-${r}`);
-        results.skopeoPull.push(await time(() => run('skopeo', ['copy', '-q', '--src-tls-verify=false', `docker://${ref}`, `oci:${dst}:bench`])));
+        results.skopeoPull.push(await time(() => skopeoCopy(`docker://${ref}`, `oci:${dst}:bench`, '--src-tls-verify=false'), 'skopeoPull'));
         rmSync(dst, { recursive: true });
       }
     } finally {
@@ -100,12 +112,13 @@ for (let r = 0; r < runs; r++) {
   }
 }
 const rate = (s) => mb / s;
-const line = (name, s) => console.log(`${name.padEnd(14)} ${median(s).toFixed(2).padStart(6)} s  ${rate(median(s)).toFixed(0).padStart(5)} MB/s`);
-line('strata push', results.strataPush);
-line('skopeo push', results.skopeoPush);
-line('strata pull', results.strataPull);
-line('skopeo pull', results.skopeoPull);
-const pushRatio = median(results.skopeoPush) / median(results.strataPush);
-const pullRatio = median(results.skopeoPull) / median(results.strataPull);
-console.log(`push: strata/skopeo throughput ratio ${pushRatio.toFixed(2)}x (target >= 1.0)`);
-console.log(`pull: strata/skopeo throughput ratio ${pullRatio.toFixed(2)}x (target >= 1.0)`);
+const line = (name, key) => console.log(`${name.padEnd(12)} ${median(results[key]).toFixed(2).padStart(6)} s  ${rate(median(results[key])).toFixed(0).padStart(5)} MB/s   client CPU ${median(cpu[key]).toFixed(2)} s`);
+line('strata push', 'strataPush');
+line('skopeo push', 'skopeoPush');
+line('strata pull', 'strataPull');
+line('skopeo pull', 'skopeoPull');
+const ratio = (a, b) => (median(results[b]) / median(results[a])).toFixed(2);
+const cpuRatio = (a, b) => (median(cpu[b]) / median(cpu[a])).toFixed(2);
+console.log(`push: strata/skopeo throughput ratio ${ratio('strataPush', 'skopeoPush')}x (target >= 1.0); CPU efficiency ${cpuRatio('strataPush', 'skopeoPush')}x`);
+console.log(`pull: strata/skopeo throughput ratio ${ratio('strataPull', 'skopeoPull')}x (target >= 1.0); CPU efficiency ${cpuRatio('strataPull', 'skopeoPull')}x`);
+console.log(`load average during the run: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs`);

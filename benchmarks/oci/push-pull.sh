@@ -8,4 +8,4 @@ cd "$(dirname "$0")/../.."
 mnt=$(mktemp -d /tmp/strata-bench-pushpull.XXXXXX)
 mount -t tmpfs -o size=4g tmpfs "$mnt"
 trap 'umount "$mnt"; rmdir "$mnt"' EXIT
-TMPDIR="$mnt" node benchmarks/oci/push-pull.mjs "${1:-200}" "${2:-3}"
+TMPDIR="$mnt" node benchmarks/oci/push-pull.mjs "${1:-200}" "${2:-5}"
