@@ -97,6 +97,8 @@ export class RemoteSources {
         }
       }
       if (!found) {
+        // Remembered as bad: later entries naming the same blob are misses without another warning.
+        this.bad.add(l.digest);
         if (only) this.warn(`cache entry ${key?.slice(7, 19) ?? ''} from ${only.remote.label}: layer ${l.digest} is missing there; rebuilding the step`);
         return false;
       }
