@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #define RET(x) return (x) < 0 ? -errno : 0
@@ -77,3 +78,4 @@ int sys_raise_nofile_limit(void) {
 }
 int sys_getpid(void) { return getpid(); }
 int sys_chdir(const char *path) { RET(chdir(path)); }
+char *sys_realpath(const char *path) { return realpath(path, NULL); }

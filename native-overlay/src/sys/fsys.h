@@ -55,5 +55,7 @@ int sys_raise_nofile_limit(void);
 /* Per-thread filesystem credentials (used nowhere else): returns previous id. */
 int sys_getpid(void);
 int sys_chdir(const char *path);
+/* realpath(3) into a new heap string, or NULL (errno-free: the caller keeps the original on failure). */
+char *sys_realpath(const char *path);
 
 #endif

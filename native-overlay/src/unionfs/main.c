@@ -80,6 +80,13 @@ static void unmount_it(struct ufs *u) {
   if (sys_umount(u->opt.mountpoint, 0) == -EBUSY) sys_umount(u->opt.mountpoint, 2 /* MNT_DETACH */);
 }
 
+/* Absolute paths, so the daemon can leave its working directory (it would keep that filesystem busy). */
+static void absolutize(char **p) {
+  if (!*p) return;
+  char *abs = sys_realpath(*p);
+  if (abs) { free(*p); *p = abs; }
+}
+
 int main(int argc, char **argv) {
   struct ufs *u = &g_ufs;
   int r = ufs_parse_args(argc, argv, &u->opt);
@@ -87,6 +94,12 @@ int main(int argc, char **argv) {
   if (r == 2) { printf("strata-unionfs 0.1.0 (libfuse %d)\n", fuse_version()); return 0; }
   if (r < 0) { ufs_usage(argv[0]); return 1; }
   sys_umask0(); /* modes arrive with the caller's umask already applied */
+  absolutize(&u->opt.mountpoint);
+  absolutize(&u->opt.upper);
+  absolutize(&u->opt.work);
+  for (int i = 0; i < u->opt.nlowers; i++) absolutize(&u->opt.lowers[i]);
+  if (u->opt.mountpoint[0] != '/') { fprintf(stderr, "strata-unionfs: mount point %s: not found\n", u->opt.mountpoint); return 1; }
+  sys_chdir("/");
   int ready = -1;
   if (!u->opt.foreground && sys_daemonize(&ready) < 0) { perror("strata-unionfs: fork"); return 1; }
   int guardian = sys_spawn_guardian(u->opt.mountpoint);
