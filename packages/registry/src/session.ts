@@ -74,6 +74,11 @@ export class RegistrySession {
     const again = await send({ ...req, url, headers }, topts);
     if (again.status === 401) {
       drain(again);
+      const w2 = again.headers['www-authenticate'];
+      const err = w2 ? parseChallenges(Array.isArray(w2) ? w2.join(', ') : w2).find((c) => c.params.error)?.params : undefined;
+      if (err?.error === 'insufficient_scope') {
+        throw new RegistryAuthError(`${this.registry}: not authorized for ${err.scope ?? scope.join(' ')} (401 insufficient_scope)`, 401);
+      }
       throw new RegistryAuthError(`${this.registry}: ${this.options.credentials ? 'credentials rejected' : 'authentication required (use --creds or strata login)'} (401)`, 401);
     }
     return again;

@@ -81,6 +81,19 @@ describe('registry: auth flows against a fake registry', () => {
     await assert.rejects(client.getManifest('1'), (e: Error) => e instanceof RegistryAuthError && e.message.startsWith(`${reg.host}/a:1: fetch manifest: ${reg.host}: token server refused the credentials (401)`));
   });
 
+  it('bearer: a token without push rights gives one line naming the scope', async () => {
+    reg.hook = (req, res) => {
+      if (req.url!.startsWith('/token')) { res.writeHead(200).end(JSON.stringify({ access_token: 'ro' })); return true; }
+      const scope = req.method === 'PUT' ? 'repository:a:pull,push' : 'repository:a:pull';
+      const err = req.headers.authorization ? ',error="insufficient_scope"' : '';
+      res.writeHead(401, { 'www-authenticate': `Bearer realm="http://${reg.host}/token",service="fake",scope="${scope}"${err}` }).end();
+      return true;
+    };
+    const client = connect(`${reg.host}/a:1`, opts, true);
+    await assert.rejects(client.putManifest('1', Buffer.from('{}'), 'application/vnd.oci.image.manifest.v1+json'),
+      (e: Error) => e instanceof RegistryAuthError && e.message === `${reg.host}/a:1: upload manifest: ${reg.host}: not authorized for repository:a:pull,push (401 insufficient_scope)`);
+  });
+
   it('basic: retries with credentials after the challenge; without credentials says so', async () => {
     reg.addImage('a', '1');
     reg.hook = (req, res) => {
