@@ -94,6 +94,33 @@ describe('registry: auth flows against a fake registry', () => {
       (e: Error) => e instanceof RegistryAuthError && e.message === `${reg.host}/a:1: upload manifest: ${reg.host}: not authorized for repository:a:pull,push (401 insufficient_scope)`);
   });
 
+  it('bearer: an identitytoken from config.json is sent as an OAuth refresh token (POST)', async () => {
+    reg.addImage('a', '1');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'strata-idtok-'));
+    try {
+      const file = path.join(dir, 'config.json');
+      writeFileSync(file, JSON.stringify({ auths: { [reg.host]: { auth: Buffer.from('<token>:').toString('base64'), identitytoken: 'REFRESH' } } }));
+      let form: URLSearchParams | undefined;
+      reg.hook = async (req, res) => {
+        if (req.url === '/token') {
+          let body = '';
+          for await (const c of req) body += c;
+          form = new URLSearchParams(body);
+          res.writeHead(200).end(JSON.stringify({ access_token: 'AT' }));
+          return true;
+        }
+        if (req.headers.authorization === 'Bearer AT') return false;
+        res.writeHead(401, { 'www-authenticate': `Bearer realm="http://${reg.host}/token",service="svc"` }).end();
+        return true;
+      };
+      await connect(`${reg.host}/a:1`, { insecure: true, dockerConfig: file }).getManifest('1');
+      assert.equal(form?.get('grant_type'), 'refresh_token');
+      assert.equal(form?.get('refresh_token'), 'REFRESH');
+      assert.equal(form?.get('service'), 'svc');
+      assert.equal(form?.get('scope'), 'repository:a:pull');
+    } finally { rmSync(dir, { recursive: true, force: true }); }
+  });
+
   it('basic: retries with credentials after the challenge; without credentials says so', async () => {
     reg.addImage('a', '1');
     reg.hook = (req, res) => {

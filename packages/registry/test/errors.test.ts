@@ -146,6 +146,11 @@ describe('registry: failures are one line naming the reference', () => {
     await assert.rejects(pull(`${reg.host}/a:1`, opts()), oneLine(/registry says manifest digest is sha256:[0-9a-f]+ but its content hashes to/));
   });
 
+  it('a schema 1 manifest is refused in one line', async () => {
+    reg.manifests.set('a:1', { body: Buffer.from('{"schemaVersion":1,"name":"a","tag":"1","fsLayers":[]}'), type: 'application/vnd.docker.distribution.manifest.v1+prettyjws' });
+    await assert.rejects(pull(`${reg.host}/a:1`, opts()), oneLine(/a:1: manifest schemaVersion 1 is not supported \(want 2\)$/));
+  });
+
   it('malformed manifest JSON is one line', async () => {
     reg.manifests.set('a:1', { body: Buffer.from('{"schemaVersion":2,'), type: 'application/vnd.oci.image.manifest.v1+json' });
     await assert.rejects(pull(`${reg.host}/a:1`, opts()), oneLine(/a:1: manifest 1 is malformed JSON$/));
