@@ -48,7 +48,9 @@ export async function pull(refInput: string | Reference, opts: PullOptions): Pro
   const result: PullResult = { reference, manifest: await image.descriptor(), fetched: 0, present: 0, bytesFetched: 0 };
   const store = opts.store;
 
-  const blobs = [{ d: manifest.config, kind: 'config' as const }, ...manifest.layers.map((d) => ({ d, kind: 'layer' as const }))];
+  const all = [{ d: manifest.config, kind: 'config' as const }, ...manifest.layers.map((d) => ({ d, kind: 'layer' as const }))];
+  // A layer may repeat (the same empty layer twice): fetch it once.
+  const blobs = [...new Map(all.map((b) => [b.d.digest, b])).values()];
   await forEachLimit(blobs, opts.concurrency ?? 4, async ({ d, kind }) => {
     const st = await store.stat(d.digest);
     if (st && st.size === d.size) {
