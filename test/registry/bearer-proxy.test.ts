@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ContentStore, StoreImage, type Descriptor } from '@strata/oci';
-import { pull, push } from '@strata/registry';
+import { checkLogin, pull, push } from '@strata/registry';
 import { startRegistry, type RegistryServer } from '../support/registry-server.js';
 import { makeImage } from './make-image.js';
 
@@ -112,6 +112,12 @@ describe('registry: bearer-token registry (token front on the real docker-regist
     assert.equal(r.manifest.digest, image.digest);
     assert.equal(r.fetched, 3);
     assert.deepEqual(front.tokenRequests.slice(before).map((t) => t.scopes), [['repository:team/copy:pull']]);
+  });
+
+  it('login (checkLogin) gets a token for /v2/ with the right password only', async () => {
+    await checkLogin(front.host, opts);
+    await assert.rejects(checkLogin(front.host, { ...opts, credentials: { username: 'alice', password: 'no' } }),
+      (e: Error) => e.message === `${front.host}: token server refused the credentials (401)`);
   });
 
   it('a wrong password is one line naming the reference and the token server', async () => {
