@@ -7,7 +7,7 @@ import type { LayerChain } from '@strata/cache';
 import { download, isUrl, sniffArchive, unpackArchive, urlFileName } from './add-sources.js';
 import { copyEntry, mkdirOwned, type CopyAttrs } from './copy-files.js';
 import { BuildError } from './errors.js';
-import { contextTree, dirTree, matchSource, type SourceTree } from './source-tree.js';
+import { contextTree, dirTree, matchSourceNamed, type SourceTree } from './source-tree.js';
 import { layerStep, withChainView, type StepOutcome, type StepServices } from './step-layer.js';
 
 /** What COPY/ADD/WORKDIR get from the build besides the op. */
@@ -17,10 +17,14 @@ export interface FileInputs {
   deps: ReadonlyMap<string, LayerChain | null>;
 }
 
-/** --chown as BuildKit reads it: names from the destination's /etc/passwd and /etc/group; a lone user gives gid = uid. */
+/**
+ * --chown as BuildKit reads it: names from the destination's /etc/passwd and /etc/group; a lone user name takes
+ * its primary group from /etc/passwd, a lone numeric uid gives gid = uid.
+ */
 async function owner(rootfs: string, chown: string): Promise<{ uid: number; gid: number }> {
   const u = await resolveUser(rootfs, chown);
-  return chown.includes(':') ? { uid: u.uid, gid: u.gid } : { uid: u.uid, gid: u.uid };
+  if (chown.includes(':') || !/^\d+$/.test(chown)) return { uid: u.uid, gid: u.gid };
+  return { uid: u.uid, gid: u.uid };
 }
 
 function parseChmod(chmod: string): number {
@@ -74,13 +78,13 @@ async function copyAction(svc: StepServices, rootfs: string, a: CopyAction, tree
       await download(source, file, a.checksum, ownerIds.uid, ownerIds.gid);
       continue;
     }
-    const matches = await matchSource(tree, source);
+    const matches = await matchSourceNamed(tree, source);
     if (matches.length === 0) {
       if (hasWildcard(source)) continue;
       throw new BuildError(`${a.add ? 'ADD' : 'COPY'} failed: "${source}" not found in ${fromContext ? 'the build context (or excluded by .dockerignore)' : 'the source stage'}`);
     }
     if (matches.length > 1 && !destIsDir) await intoDir();
-    for (const m of matches) {
+    for (const { path: m, name } of matches) {
       const st = (await tree.stat(m))!;
       if (a.parents) {
         const target = path.join(await intoDir(), m);
@@ -91,7 +95,8 @@ async function copyAction(svc: StepServices, rootfs: string, a: CopyAction, tree
       } else if (a.add && a.unpack !== false && fromContext && (await sniffArchive(tree.abs(m)))) {
         await unpackArchive(tree.abs(m), (await sniffArchive(tree.abs(m)))!, await mkdirOwned(rootfs, a.dest, ownerIds.uid, ownerIds.gid));
       } else {
-        const target = destIsDir || matches.length > 1 || many ? path.join(await intoDir(), path.posix.basename(m)) : destHost;
+        // A link named as a source is followed, but the copy keeps the link's name (BuildKit).
+        const target = destIsDir || matches.length > 1 || many ? path.join(await intoDir(), name) : destHost;
         await copyEntry(tree, m, target, attrs, count);
       }
     }

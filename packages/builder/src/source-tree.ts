@@ -59,24 +59,37 @@ export async function resolveLinks(tree: SourceTree, rel: string, source: string
 
 /** The root-relative paths a COPY source names: itself, or every match of its wildcards, links followed. */
 export async function matchSource(tree: SourceTree, source: string): Promise<string[]> {
+  return [...new Set((await matchSourceNamed(tree, source)).map((m) => m.path))].sort();
+}
+
+/** One COPY source match: its path with links followed, and the name it had before (a copied link keeps its own name). */
+export interface SourceMatch {
+  path: string;
+  name: string;
+}
+
+/** matchSource with each match's own name (the last segment as written or matched, before links are followed). */
+export async function matchSourceNamed(tree: SourceTree, source: string): Promise<SourceMatch[]> {
   const c = cleanPath('/' + source);
   const rel = c === '/' ? '.' : c.slice(1);
   if (!hasWildcard(rel)) {
     const r = await resolveLinks(tree, rel, source);
-    return r === undefined ? [] : [r];
+    return r === undefined ? [] : [{ path: r, name: path.posix.basename(rel) }];
   }
-  let dirs = ['.'];
+  let dirs: SourceMatch[] = [{ path: '.', name: '.' }];
   for (const seg of rel.split('/')) {
-    const next: string[] = [];
+    const next: SourceMatch[] = [];
     for (const d of dirs) {
-      if (!(await tree.stat(d))?.isDirectory()) continue;
-      const names = hasWildcard(seg) ? (await tree.children(d)).filter((n) => compileSegment(seg).test(n)) : [seg];
+      if (!(await tree.stat(d.path))?.isDirectory()) continue;
+      const names = hasWildcard(seg) ? (await tree.children(d.path)).filter((n) => compileSegment(seg).test(n)) : [seg];
       for (const n of names) {
-        const r = await resolveLinks(tree, join(d, n), source);
-        if (r !== undefined) next.push(r);
+        const r = await resolveLinks(tree, join(d.path, n), source);
+        if (r !== undefined) next.push({ path: r, name: n });
       }
     }
     dirs = next;
   }
-  return [...new Set(dirs)].sort();
+  const seen = new Set<string>();
+  return dirs.filter((m) => !seen.has(`${m.path}\0${m.name}`) && seen.add(`${m.path}\0${m.name}`))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -1,0 +1,90 @@
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { BuildEnv, repo } from '../build/support.js';
+import { describeTree } from '../oci/tree.js';
+import { dockerdUnavailable, startDockerd, type Dockerd } from '../support/dockerd.js';
+import { alignHistory, comparable, dockerArchiveConfig, treeDiff, unpackDockerArchive } from './compare.js';
+
+// Conformance with docker build (BuildKit in a private Debian dockerd): each fixture is built by both, and
+// the image configs (the fields docker users see, history created_by/empty_layer) and the root filesystems
+// (paths, types, modes, owners, content, link targets, link counts; times aside) must be equal.
+const fixtures = path.join(repo, 'test', 'conformance', 'fixtures');
+const cases: Array<{ name: string; dir: string; buildArgs?: string[] }> = [
+  { name: 'example', dir: path.join(repo, 'fixtures', 'example') },
+  { name: 'metadata', dir: path.join(fixtures, 'metadata') },
+  { name: 'entrypoint', dir: path.join(fixtures, 'entrypoint') },
+  { name: 'copy', dir: path.join(fixtures, 'copy') },
+  { name: 'run-fs', dir: path.join(fixtures, 'run-fs') },
+  { name: 'etc-files', dir: path.join(fixtures, 'etc-files') },
+  { name: 'add-tar', dir: path.join(fixtures, 'add-tar') },
+  { name: 'args-stages', dir: path.join(fixtures, 'args-stages'), buildArgs: ['V=override'] },
+];
+
+describe('conformance: strata build vs docker build (BuildKit)', function () {
+  this.timeout(180_000);
+  let env: BuildEnv | undefined;
+  let dockerd: Dockerd | undefined;
+
+  before(async function () {
+    const why = dockerdUnavailable();
+    if (why) {
+      console.log(`    conformance skipped: ${why}`);
+      this.skip();
+    }
+    env = new BuildEnv();
+    dockerd = await startDockerd({ base: env.work });
+    const archive = path.join(env.work, 'busybox.tar');
+    const saved = env.strata(['save', '-o', archive, '--format', 'docker', 'busybox:latest']);
+    assert.equal(saved.status, 0, saved.stderr);
+    const loaded = dockerd.docker(['load', '-i', archive]);
+    assert.equal(loaded.status, 0, loaded.stderr);
+  });
+  after(async () => {
+    await dockerd?.stop();
+    env?.cleanup();
+  });
+
+  for (const c of cases) {
+    it(`${c.name}: same config, history and file tree`, async () => {
+      const e = env!;
+      const d = dockerd!;
+      const ctx = path.join(e.work, `ctx-${c.name}`);
+      cpSync(c.dir, ctx, { recursive: true, verbatimSymlinks: true });
+      if (existsSync(path.join(ctx, 'prepare.sh'))) {
+        const p = spawnSync('sh', ['prepare.sh'], { cwd: ctx, encoding: 'utf8' });
+        assert.equal(p.status, 0, p.stderr);
+      }
+      const tag = `conformance-${c.name}:latest`;
+      const args = (c.buildArgs ?? []).flatMap((a) => ['--build-arg', a]);
+      const [db, sb] = await Promise.all([
+        d.dockerAsync(['build', '--network=none', '--progress=plain', ...args, '-t', tag, ctx]),
+        e.run(['build', '--progress', 'plain', ...args, '-t', tag, ctx]),
+      ]);
+      assert.equal(db.status, 0, `docker build ${c.name} failed: ${db.stderr.split('\n').slice(-10).join('\n')}`);
+      assert.equal(sb.status, 0, `strata build ${c.name} failed: ${sb.stderr.split('\n').slice(-10).join('\n')}`);
+
+      const archive = path.join(e.work, `docker-${c.name}.tar`);
+      const saved = d.docker(['save', '-o', archive, tag]);
+      assert.equal(saved.status, 0, saved.stderr);
+      const dockerImage = comparable(dockerArchiveConfig(archive));
+      const strataImage = comparable(e.config(tag));
+      const history = alignHistory(dockerImage.history, strataImage.history);
+      const dockerTree = describeTree(unpackDockerArchive(archive, path.join(e.work, `unpack-${c.name}`)));
+      const strataTree = describeTree(e.rootfs(tag));
+      // Every difference at once, so one run reports all of them.
+      const problems: string[] = [];
+      for (const k of new Set([...Object.keys(dockerImage.config), ...Object.keys(strataImage.config)])) {
+        const [dv, sv] = [JSON.stringify(dockerImage.config[k]), JSON.stringify(strataImage.config[k])];
+        if (dv !== sv) problems.push(`config ${k}: docker=${dv} strata=${sv}`);
+      }
+      for (let i = 0; i < Math.max(history.docker.length, history.strata.length); i++) {
+        if (history.docker[i] !== history.strata[i]) problems.push(`history[${i}]: docker=${history.docker[i] ?? '(none)'} strata=${history.strata[i] ?? '(none)'}`);
+      }
+      if (dockerImage.layers !== strataImage.layers) problems.push(`layers: docker=${dockerImage.layers} strata=${strataImage.layers}`);
+      problems.push(...treeDiff(dockerTree, strataTree));
+      assert.deepEqual(problems, [], `${c.name} differs from docker build:\n  ${problems.join('\n  ')}`);
+    });
+  }
+});
