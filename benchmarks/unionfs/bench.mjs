@@ -1,6 +1,8 @@
 // Union filesystem benchmark (issue 4): the kernel overlay, strata-unionfs and Debian's fuse-overlayfs over the
 // same lower layers on one fresh tmpfs. Each contender gets a fresh upper dir per round; the median of the
-// rounds is printed per phase, with ratios to the kernel overlay and strata-unionfs vs fuse-overlayfs.
+// rounds is printed per phase, with ratios to the kernel overlay and strata-unionfs vs fuse-overlayfs. CPU time
+// (benchmark process + FUSE daemon, from /proc in 10 ms ticks) is printed too: on a loaded machine it varies
+// far less than wall time.
 // Run as root: node benchmarks/unionfs/bench.mjs [--rounds N]   (build first: scripts/build-native-overlay.sh)
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -111,7 +113,9 @@ async function main() {
   try {
     const lowers = makeLowers(root);
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [name, mount] of Object.entries(contenders)) {
+      const order = Object.entries(contenders);
+      for (let k = 0; k < round % order.length; k++) order.push(order.shift()); // rotate: no contender always first
+      for (const [name, mount] of order) {
         const dir = path.join(root, `${name}-${round}`);
         const [up, work, mnt] = ['upper', 'work', 'mnt'].map((d) => path.join(dir, d));
         for (const d of [up, work, mnt]) fs.mkdirSync(d, { recursive: true });
