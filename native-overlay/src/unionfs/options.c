@@ -22,7 +22,7 @@ static const char *const harmless[] = {
   "allow_other", "allow_root", "default_permissions", "fast_ino", "writeback", "noacl", "acl",
   "xattr_permissions", "fsync", "nofsync", "volatile", "static_nlink", "noxattrs", "redirect_dir",
   "index", "metacopy", "userxattr", "xino", "debug", "max_idle_threads", "clone_fd", "fsname", "subtype",
-  "context", "fscontext", "defcontext", "rootcontext", "squash_to_root", "nfs_export", "uuid", "lazytime",
+  "context", "fscontext", "defcontext", "rootcontext", "nfs_export", "uuid", "lazytime",
   "nolazytime", "kernel_cache", "auto_cache", "passthrough", "plugins", NULL,
 };
 
@@ -70,7 +70,7 @@ static int parse_one(struct ufs_options *o, char *opt) {
   } else if (strcmp(opt, "nopassthrough") == 0) {
     o->no_passthrough = true;
   } else if (strcmp(opt, "uidmapping") == 0 || strcmp(opt, "gidmapping") == 0 ||
-             strcmp(opt, "squash_to_uid") == 0 || strcmp(opt, "squash_to_gid") == 0) {
+             strcmp(opt, "squash_to_uid") == 0 || strcmp(opt, "squash_to_gid") == 0 || strcmp(opt, "squash_to_root") == 0) {
     fprintf(stderr, "strata-unionfs: option %s is not supported (no id mapping)\n", opt);
     return -ENOTSUP;
   } else if (!is_harmless(opt)) {
