@@ -1,5 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { BuildEnv } from './support.js';
 
 /** Mount points under `dir` (from this process's mount table). */
@@ -31,10 +33,12 @@ describe('strata build: killed at random moments (e2e)', function () {
     const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
     for (let i = 0; i < 20; i++) {
       const p = env.spawn(['build', '--progress', 'plain', '--no-cache', '-t', 'killed:latest', dir]);
+      // Listen before killing: a build that finished first has already exited.
+      const exited = new Promise((r) => p.once('exit', r));
       const delay = Math.floor(rnd() * 2500);
       await new Promise((r) => setTimeout(r, delay));
       p.kill('SIGKILL');
-      await new Promise((r) => p.once('exit', r));
+      await exited;
     }
     const ok = env.strata(['build', '--progress', 'plain', '-t', 'survivor:latest', dir]);
     assert.equal(ok.status, 0, ok.stderr);
@@ -43,5 +47,25 @@ describe('strata build: killed at random moments (e2e)', function () {
     const fsck = env.strata(['fsck']);
     assert.equal(fsck.status, 0, `fsck: ${fsck.stdout}${fsck.stderr}`);
     assert.deepEqual(mountsUnder(env.root), [], 'no mount left behind under the state root');
+  });
+
+  it('the next build unmounts and removes a dead process\'s scratch mounts, and leaves a live one\'s alone', () => {
+    const dead = spawnSync('true');
+    const deadDir = path.join(env.root, 'tmp', `step-${dead.pid}-leftover`);
+    const liveDir = path.join(env.root, 'tmp', `step-${process.pid}-inuse`);
+    for (const d of [deadDir, liveDir]) {
+      mkdirSync(d, { recursive: true });
+      assert.equal(spawnSync('mount', ['-t', 'tmpfs', 'tmpfs', d]).status, 0);
+    }
+    try {
+      const dir = env.context('reap', { Dockerfile: 'FROM busybox\nRUN echo reaped > /r\n' });
+      const log = env.build(dir);
+      assert.match(log, /cleaned \d+ leftovers of killed strata processes/);
+      assert.equal(existsSync(deadDir), false);
+      assert.deepEqual(mountsUnder(env.root), [liveDir], 'only the live process\'s mount remains');
+    } finally {
+      spawnSync('umount', ['-l', liveDir]);
+      spawnSync('umount', ['-l', deadDir]);
+    }
   });
 });

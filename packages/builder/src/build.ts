@@ -15,6 +15,7 @@ import { writeOutputs, type OutputSpec } from './outputs.js';
 import type { StepServices } from './step-layer.js';
 import { BuildWorker } from './worker.js';
 import { BuildRecorder } from './build-record.js';
+import { reapStale } from './stale.js';
 import { isUrl } from './add-sources.js';
 import type { CacheSpec, MountSyncStats } from '@strata/cache';
 import { RemoteSources, retryBadBlobs, type ImportStats } from './remote-cache.js';
@@ -107,6 +108,8 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
   const store = new LocalStore(root);
   try {
     const snap = await openSnapshotter({ root, ...(o.driver ? { driver: o.driver } : {}) });
+    const reaped = await reapStale(root, snap);
+    if (reaped > 0) o.warn?.(`cleaned ${reaped} leftovers of killed strata processes under ${root}`);
     const bases = new BaseImages(store);
     const graph = await compile(stages, { buildArgs, resolveImage: bases.resolve, filename, ...(o.target ? { target: o.target } : {}) });
     let ctx: Promise<BuildContext> | undefined;

@@ -81,7 +81,7 @@ export async function runExec(svc: StepServices, op: ExecOp, inp: ExecInputs): P
     const created = await missingTargets(rootfs, mounts.flatMap((m) => (m.target ? [m.target] : m.type === 'secret' ? [`/run/secrets/${m.id ?? ''}`] : [])));
     const prepared = await prepareRunMounts(mounts, {
       stateRoot: svc.root,
-      resolveFrom: (from) => (from === undefined ? inp.contextDir : from === '' ? scratchDir(svc.root, 'empty-') : views.get(from) ?? inp.contextDir),
+      resolveFrom: (from) => (from === undefined ? inp.contextDir : from === '' ? scratchDir(svc.root, 'empty') : views.get(from) ?? inp.contextDir),
       secrets: inp.secrets,
       ssh: inp.ssh,
       tmpDir: path.join(svc.root, 'tmp'),

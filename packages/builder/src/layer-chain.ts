@@ -3,6 +3,7 @@ import type { BlobSource, Digest, Layer } from '@strata/oci';
 import { StoreLayer } from '@strata/oci';
 import { SnapshotExistsError, type Snapshotter } from '@strata/snapshot';
 import type { LayerRef } from '@strata/cache';
+import { scratchName } from './stale.js';
 
 /** The OCI chain id of a list of diff ids: each layer's id folds in everything below it. */
 export function chainIdOf(diffIds: readonly string[]): Digest | undefined {
@@ -29,7 +30,7 @@ export async function ensureChain(snap: Snapshotter, layers: readonly Layer[]): 
     diffIds.push(await layer.diffId());
     const name = snapshotNameOf(diffIds)!;
     if (!(await snap.stat(name).then(() => true, () => false))) {
-      const key = `unpack-${randomBytes(8).toString('hex')}`;
+      const key = `${scratchName('unpack')}${randomBytes(8).toString('hex')}`;
       await snap.prepare(key, parent);
       try {
         await snap.apply(key, await layer.uncompressed());

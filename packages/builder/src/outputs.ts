@@ -4,6 +4,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { extractLayer, treeEntries, writeImageArchive, writeLayerTar, writeOciLayout, type Image, type LocalStore } from '@strata/oci';
 import { BuildError } from './errors.js';
+import { scratchName } from './stale.js';
 
 /** One `--output type=…,dest=…` (buildx's spelling). */
 export interface OutputSpec {
@@ -45,7 +46,7 @@ export async function writeOutputs(store: LocalStore, image: Image, outputs: Out
       await mkdir(dest, { recursive: true });
       await unpackTo(image, dest);
     } else {
-      const tmp = await mkdtemp(path.join(store.content.tmpDir, 'output-'));
+      const tmp = await mkdtemp(path.join(store.content.tmpDir, scratchName('output')));
       try {
         await unpackTo(image, tmp);
         const part = `${dest}.part-${process.pid}`;

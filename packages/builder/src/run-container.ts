@@ -1,10 +1,12 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rmdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Executor, ExecutorError, UnknownUserError, parseRunMount, prepareRunMounts, type OutputSink, type RunResult } from '@strata/executor';
 import { LocalStore, defaultStateRoot, type Digest, type Image } from '@strata/oci';
-import { openSnapshotter, SnapshotExistsError, type Snapshotter } from '@strata/snapshot';
+import { openSnapshotter, type Snapshotter } from '@strata/snapshot';
+import { ensureChain } from './layer-chain.js';
+import { reapStale, scratchName } from './stale.js';
 
 /** What `strata run` asks for: a throwaway container from an image in the local store (`docker run --rm`). */
 export interface RunContainerOptions {
@@ -27,31 +29,9 @@ export interface RunContainerOptions {
   signal?: AbortSignal;
 }
 
-/** Unpacks each layer into a committed snapshot named by its chain id (shared by later runs); returns the top. */
+/** Unpacks each layer into a committed snapshot named by its chain id (shared by builds and later runs); returns the top. */
 export async function unpackImage(snap: Snapshotter, img: Image): Promise<string | undefined> {
-  const layers = await img.layers();
-  let parent: string | undefined;
-  let chain: string | undefined;
-  for (const layer of layers) {
-    const diffId = await layer.diffId();
-    chain = chain === undefined ? diffId : `sha256:${createHash('sha256').update(`${chain} ${diffId}`).digest('hex')}`;
-    const name = `chain-${chain.slice(7)}`;
-    const existing = await snap.stat(name).catch(() => undefined);
-    if (!existing) {
-      const key = `unpack-${randomBytes(8).toString('hex')}`;
-      await snap.prepare(key, parent);
-      try {
-        await snap.apply(key, await layer.uncompressed());
-        await snap.commit(name, key);
-      } catch (e) {
-        await snap.remove(key).catch(() => {});
-        // Another process unpacked the same layer first: use theirs.
-        if (!(e instanceof SnapshotExistsError)) throw e;
-      }
-    }
-    parent = name;
-  }
-  return parent;
+  return ensureChain(snap, await img.layers());
 }
 
 function mergeEnv(image: string[], extra: string[]): string[] {
@@ -75,11 +55,12 @@ export async function runContainer(o: RunContainerOptions): Promise<RunResult> {
   const digest: Digest = await img.digest();
   const hostname = o.hostname ?? ((o.network ?? 'none') === 'host' ? os.hostname() : digest.slice(7, 19));
   const snap = await openSnapshotter({ root });
+  await reapStale(root, snap);
   const top = await unpackImage(snap, img);
-  const key = `run-${randomBytes(8).toString('hex')}`;
+  const key = `${scratchName('run')}${randomBytes(8).toString('hex')}`;
   const mountable = await snap.prepare(key, top);
   await mkdir(path.join(root, 'tmp'), { recursive: true });
-  const target = await mkdtemp(path.join(root, 'tmp', 'run-'));
+  const target = await mkdtemp(path.join(root, 'tmp', scratchName('run')));
   let release: (() => Promise<void>) | undefined;
   let prepared: Awaited<ReturnType<typeof prepareRunMounts>> | undefined;
   try {

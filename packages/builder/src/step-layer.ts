@@ -5,6 +5,7 @@ import { storeLayerTar, writeLayerTar, type BlobSource, type ContentStore, type 
 import { SnapshotExistsError, type Snapshotter } from '@strata/snapshot';
 import type { LayerChain, LayerRef } from '@strata/cache';
 import { ensureChain, snapshotNameOf, storedLayers } from './layer-chain.js';
+import { scratchName } from './stale.js';
 
 /** What every filesystem step needs: the state root, its snapshotter and content store, and build-wide settings. */
 export interface StepServices {
@@ -28,9 +29,9 @@ export interface StepOutcome {
 /** Mounts a read-only view of a chain for the duration of `use` (COPY --from, RUN --mount from=). */
 export async function withChainView<T>(svc: StepServices, chain: LayerChain | null, use: (rootfs: string) => Promise<T>): Promise<T> {
   const parent = await ensureChain(svc.snap, storedLayers(svc.blobs ?? svc.cs, chain?.layers ?? []));
-  const key = `view-${randomBytes(8).toString('hex')}`;
+  const key = `${scratchName('view')}${randomBytes(8).toString('hex')}`;
   const m = await svc.snap.view(key, parent);
-  const target = await scratchDir(svc.root, 'view-');
+  const target = await scratchDir(svc.root, 'view');
   const release = await m.mount(target);
   try {
     return await use(target);
@@ -49,11 +50,11 @@ export async function withChainView<T>(svc: StepServices, chain: LayerChain | nu
 export async function layerStep(svc: StepServices, parent: LayerChain | null, work: (rootfs: string) => Promise<void>): Promise<StepOutcome> {
   const parentLayers = parent?.layers ?? [];
   const parentName = await ensureChain(svc.snap, storedLayers(svc.blobs ?? svc.cs, parentLayers));
-  const key = `step-${randomBytes(8).toString('hex')}`;
+  const key = `${scratchName('step')}${randomBytes(8).toString('hex')}`;
   const m = await svc.snap.prepare(key, parentName);
   let committed = false;
   try {
-    const target = await scratchDir(svc.root, 'step-');
+    const target = await scratchDir(svc.root, 'step');
     const release = await m.mount(target);
     try {
       await work(target);
@@ -79,11 +80,11 @@ export async function layerStep(svc: StepServices, parent: LayerChain | null, wo
   }
 }
 
-/** A fresh directory under <root>/tmp (same filesystem as the store, so renames stay atomic). */
-export async function scratchDir(root: string, prefix: string): Promise<string> {
+/** A fresh directory under <root>/tmp named for its kind and this process (see stale.ts). */
+export async function scratchDir(root: string, kind: string): Promise<string> {
   const tmp = path.join(root, 'tmp');
   await mkdir(tmp, { recursive: true });
-  return mkdtemp(path.join(tmp, prefix));
+  return mkdtemp(path.join(tmp, scratchName(kind)));
 }
 
 async function* clamp(entries: AsyncIterable<LayerEntry>, epochNs: bigint | undefined): AsyncIterable<LayerEntry> {

@@ -1,0 +1,53 @@
+import { spawnSync } from 'node:child_process';
+import { readdir, readFile, rmdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Snapshotter } from '@strata/snapshot';
+
+/**
+ * Scratch names carry the pid of the process that made them (`step-<pid>-<random>`), so a later process can
+ * tell a dead owner's leftovers from a live neighbour's: several strata processes share one root.
+ */
+export const scratchName = (kind: string): string => `${kind}-${process.pid}-`;
+
+const OWNED = /^(?:step|view|unpack|run|empty|output)-(\d+)-/;
+
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Mount points at or below `dir`, deepest first (mountinfo field 5, octal escapes decoded). */
+async function mountsBelow(dir: string): Promise<string[]> {
+  const text = await readFile('/proc/self/mountinfo', 'utf8');
+  const points = text.split('\n').map((l) => (l.split(' ')[4] ?? '').replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))));
+  return points.filter((p) => p === dir || p.startsWith(dir + '/')).sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Cleans what a killed strata process left under the root: mounts of its scratch dirs (lazily unmounted),
+ * the empty dirs, and its uncommitted snapshots. Committed snapshots and blobs are never touched here: they
+ * were complete before they became visible. Returns how many leftovers were removed.
+ */
+export async function reapStale(root: string, snap: Snapshotter): Promise<number> {
+  let n = 0;
+  const tmp = path.join(root, 'tmp');
+  for (const name of await readdir(tmp).catch(() => [] as string[])) {
+    const m = OWNED.exec(name);
+    if (!m || alive(Number(m[1]))) continue;
+    const dir = path.join(tmp, name);
+    for (const mp of await mountsBelow(dir)) spawnSync('umount', ['-l', mp], { stdio: 'ignore' });
+    // rmdir, never a recursive delete: a directory that is still a mount must not be emptied through it.
+    if (await rmdir(dir).then(() => true, () => false)) n++;
+  }
+  for (const s of await snap.list()) {
+    const m = s.kind === 'committed' ? null : OWNED.exec(s.key);
+    if (!m || alive(Number(m[1]))) continue;
+    await snap.remove(s.key).then(() => n++, () => {});
+  }
+  return n;
+}
