@@ -162,6 +162,12 @@ export class ContentStore implements BlobSource {
       await this.syncDir();
       return { digest, size };
     } catch (e) {
+      // An abandoned source may still report its own verdict later (a VerifyingStream at its end): that
+      // must not become an unhandled 'error' event once the put has already failed.
+      if (src instanceof Readable) {
+        src.on('error', () => undefined);
+        src.destroy();
+      }
       await fsp.rm(tmp, { force: true });
       throw e;
     }
