@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { startRegistry, freePort, type RegistryServer } from '../support/registry-server.js';
+import { backendScenarios } from './scenarios.js';
+import { PROJECT, Runner } from './support.js';
+
+describe('remote cache: type=registry (docker-registry on 127.0.0.1)', function () {
+  this.timeout(120000);
+  let reg: RegistryServer;
+  let n = 0;
+  let repo = '';
+  before(async () => { reg = await startRegistry(); });
+  after(async () => { await reg?.stop(); });
+  // Each test gets its own repository: the registry is shared, the caches are not.
+  beforeEach(() => { repo = `${reg.host}/ci/cache${++n}`; });
+
+  describe('scenarios', () => {
+    backendScenarios(() => ({
+      to: (mode = 'max') => `type=registry,ref=${repo}:buildcache,mode=${mode}`,
+      from: () => `type=registry,ref=${repo}:buildcache`,
+    }));
+  });
+
+  describe('registry specifics', () => {
+    let runners: Runner[] = [];
+    const runner = () => { const r = new Runner(); runners.push(r); return r; };
+    afterEach(() => { for (const r of runners) r.cleanup(); runners = []; });
+
+    it('entries are tagged artifacts; a prefix keeps two caches apart in one repository', async () => {
+      const A = runner();
+      const ctx = A.context('proj', PROJECT);
+      await A.mustBuild(ctx, ['--cache-to', `type=registry,ref=${repo}:one,mode=min`]);
+      const res = await fetch(`${reg.url}/v2/${repo.slice(reg.host.length + 1)}/tags/list`);
+      const tags = ((await res.json()) as { tags: string[] }).tags;
+      assert.equal(tags.filter((t) => /^one-[a-f0-9]{64}$/.test(t)).length, 4, tags.join(' '));
+      const B = runner();
+      const other = await B.mustBuild(B.context('proj', PROJECT), ['--cache-from', `type=registry,ref=${repo}:two`]);
+      assert.equal(other.meta.ran, 5, 'prefix two is empty');
+      const C = runner();
+      const same = await C.mustBuild(C.context('proj', PROJECT), ['--cache-from', `type=registry,ref=${repo}:one`]);
+      // mode=min exported the target's chain only: the builder stage runs, the final stage hits.
+      assert.equal(same.meta.cached, 4, same.log);
+    });
+
+    it('a blob deleted from the registry makes its entry a miss with one warning', async () => {
+      const A = runner();
+      await A.mustBuild(A.context('proj', PROJECT), ['-t', 'app', '--cache-to', `type=registry,ref=${repo}:c,mode=max`]);
+      // The COPY app layer is the image's last.
+      const manifest = JSON.parse(A.strata(['inspect', '--manifest', '--format', 'json', 'app']).stdout) as { layers: Array<{ digest: string }> };
+      const last = manifest.layers[manifest.layers.length - 1]!.digest;
+      const del = await fetch(`${reg.url}/v2/${repo.slice(reg.host.length + 1)}/blobs/${last}`, { method: 'DELETE' });
+      assert.equal(del.status, 202);
+      const B = runner();
+      const got = await B.mustBuild(B.context('proj', PROJECT), ['-t', 'app', '--cache-from', `type=registry,ref=${repo}:c`]);
+      assert.equal(got.warnings.length, 1, got.log);
+      assert.match(got.warnings[0]!, /is missing there; rebuilding the step/);
+      assert.equal(got.meta.ran, 1);
+    });
+
+    it('an unreachable registry: one warning and a build without the cache; --cache-required fails', async () => {
+      const port = await freePort();
+      const B = runner();
+      const ctx = B.context('proj', PROJECT);
+      const got = await B.mustBuild(ctx, ['--cache-from', `type=registry,ref=127.0.0.1:${port}/x/cache`, '--cache-to', `type=registry,ref=127.0.0.1:${port}/x/cache`]);
+      assert.equal(got.meta.ran, 5);
+      assert.equal(got.warnings.length, 2, got.log);
+      assert.match(got.warnings[0]!, /cache source registry 127\.0\.0\.1:\d+\/x\/cache:cache unusable, building without it: .*(ECONNREFUSED|refused)/);
+      assert.match(got.warnings[1]!, /cache export to registry .* disabled: .*(ECONNREFUSED|refused)/);
+      const strict = await B.buildWith(ctx, ['--cache-from', `type=registry,ref=127.0.0.1:${port}/x/cache`, '--cache-required']);
+      assert.notEqual(strict.status, 0);
+      assert.equal(strict.log.trim().split('\n').filter((l) => /cache-from/.test(l)).length, 1, strict.log);
+    });
+
+    it('prune --remote deletes old entries from the registry', async () => {
+      const A = runner();
+      await A.mustBuild(A.context('proj', PROJECT), ['--cache-to', `type=registry,ref=${repo}:p,mode=max`]);
+      const kept = A.strata(['cache', 'prune', '--remote', `type=registry,ref=${repo}:p`, '--older-than', '1h']);
+      assert.match(kept.stdout, /removed 0 cache entries \(5 kept\)/, kept.stderr);
+      const gone = A.strata(['cache', 'prune', '--remote', `type=registry,ref=${repo}:p`]);
+      assert.match(gone.stdout, /removed 5 cache entries \(0 kept\) and 4 blobs/, gone.stderr);
+      const B = runner();
+      const after = await B.mustBuild(B.context('proj', PROJECT), ['--cache-from', `type=registry,ref=${repo}:p`]);
+      assert.equal(after.meta.ran, 5);
+    });
+  });
+});
+
+describe('remote cache: registry with basic auth', function () {
+  this.timeout(120000);
+  let reg: RegistryServer;
+  before(async () => { reg = await startRegistry({ auth: { username: 'ci', password: 'right' } }); });
+  after(async () => { await reg?.stop(); });
+
+  it('bad credentials: one warning naming the refusal; the build goes on', async () => {
+    const B = new Runner();
+    try {
+      const cfg = B.context('docker', { 'config.json': JSON.stringify({ auths: { [reg.host]: { auth: Buffer.from('ci:wrong').toString('base64') } } }) });
+      const got = await B.mustBuild(B.context('proj', PROJECT), ['--cache-from', `type=registry,ref=${reg.host}/x/cache`], { DOCKER_CONFIG: cfg, HOME: cfg });
+      assert.equal(got.warnings.length, 1, got.log);
+      assert.match(got.warnings[0]!, /unusable, building without it: .*(401|refused|unauthorized)/);
+      const ok = B.context('docker-ok', { 'config.json': JSON.stringify({ auths: { [reg.host]: { auth: Buffer.from('ci:right').toString('base64') } } }) });
+      const good = await B.mustBuild(B.context('proj2', PROJECT), ['--cache-to', `type=registry,ref=${reg.host}/x/cache,mode=max`], { DOCKER_CONFIG: ok, HOME: ok });
+      assert.deepEqual(good.warnings, []);
+      assert.equal(good.meta.remote!.exported[0]!.entriesWritten, 5);
+    } finally {
+      B.cleanup();
+    }
+  });
+});
