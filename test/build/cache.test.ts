@@ -1,6 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { cpSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { BuildEnv, cachedCount, misses } from './support.js';
 
@@ -100,5 +102,28 @@ describe('strata build: layer cache (e2e)', function () {
     const run = env.strata(['run', 'after:1', 'cat', '/version']);
     assert.equal(run.stdout, 'version 9\n', 'the image survives a cache prune');
     assert.equal(misses(env.build(dir, ['--build-arg', 'VERSION=9'])).length, 4);
+  });
+
+  it('an ADD URL is keyed by what the server sends, not only by its address', async () => {
+    let body = 'version one\n';
+    const server = createServer((_req, res) => res.end(body));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/data.txt`;
+      const dir = env.context('addurl', { Dockerfile: `FROM busybox\nADD ${url} /data.txt\nRUN cat /data.txt > /copy\n` });
+      const build = async () => {
+        const r = await env.run(['build', '--progress', 'plain', '-t', 'addurl:1', dir]);
+        assert.equal(r.status, 0, r.stderr);
+        return misses(r.stderr);
+      };
+      await build();
+      assert.deepEqual(await build(), [], 'same content: hit');
+      body = 'version two\n';
+      const m = await build();
+      assert.match(m[0] ?? '', /^ADD line 2: /);
+      assert.equal(env.strata(['run', 'addurl:1', 'cat', '/copy']).stdout, 'version two\n');
+    } finally {
+      server.close();
+    }
   });
 });

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { open, writeFile, utimes, chmod, lchown } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { chmod, copyFile, lchown, mkdir, open, readFile, rm, utimes } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { decompress, extractLayer } from '@strata/oci';
 import { BuildError } from './errors.js';
 
@@ -48,27 +49,65 @@ export async function unpackArchive(file: string, kind: ArchiveKind, destDir: st
   await extractLayer(stream, destDir, { whiteouts: 'apply', source: path.basename(file) });
 }
 
-/** Downloads an ADD URL into `destFile`, verifying `--checksum` when given. Mode 0600 as BuildKit sets it. */
-export async function download(url: string, destFile: string, checksum: string | null, uid: number, gid: number): Promise<void> {
-  let res: Response;
-  try {
-    res = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(120_000) });
-  } catch (e) {
-    throw new BuildError(`ADD ${url}: ${(e as Error).message}`);
+/** A fetched ADD URL: its bytes in a temp file under the store, their sha256, and Last-Modified. */
+export interface Fetched {
+  file: string;
+  sha256: string;
+  lastModified?: Date;
+}
+
+/**
+ * ADD URLs of one build, each fetched once: first to key the step (BuildKit keys a URL by the content it
+ * serves, so a changed file on the server is a miss), then reused by the step itself.
+ */
+export class Downloads {
+  private readonly fetched = new Map<string, Promise<Fetched>>();
+  constructor(private readonly tmpDir: string) {}
+
+  /** The content of `url`, fetched on first use. */
+  get(url: string): Promise<Fetched> {
+    let f = this.fetched.get(url);
+    if (!f) this.fetched.set(url, (f = this.fetch(url)));
+    return f;
   }
-  if (!res.ok) throw new BuildError(`ADD ${url}: HTTP ${res.status} ${res.statusText}`);
-  const data = Buffer.from(await res.arrayBuffer());
+
+  /** Removes the temp files. */
+  async close(): Promise<void> {
+    for (const f of this.fetched.values()) await f.then((x) => rm(x.file, { force: true }), () => {});
+  }
+
+  private async fetch(url: string): Promise<Fetched> {
+    let res: Response;
+    try {
+      res = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(120_000) });
+    } catch (e) {
+      throw new BuildError(`ADD ${url}: ${(e as Error).message}`);
+    }
+    if (!res.ok || !res.body) throw new BuildError(`ADD ${url}: HTTP ${res.status} ${res.statusText}`);
+    await mkdir(this.tmpDir, { recursive: true });
+    const file = path.join(this.tmpDir, `download-${process.pid}-${randomBytes(6).toString('hex')}`);
+    const h = createHash('sha256');
+    const tap = new Transform({ transform(c: Buffer, _e, cb) { h.update(c); cb(null, c); } });
+    await pipeline(Readable.fromWeb(res.body as never), tap, createWriteStream(file));
+    const lm = res.headers.get('last-modified');
+    const out: Fetched = { file, sha256: h.digest('hex') };
+    if (lm && !Number.isNaN(Date.parse(lm))) out.lastModified = new Date(lm);
+    return out;
+  }
+}
+
+/** Places a fetched ADD URL at `destFile`, verifying `--checksum` when given. Mode 0600 as BuildKit sets it. */
+export async function placeDownload(url: string, got: Fetched, destFile: string, checksum: string | null, uid: number, gid: number): Promise<void> {
   if (checksum !== null) {
     const [algo, want] = checksum.includes(':') ? checksum.split(':', 2) as [string, string] : ['sha256', checksum];
     if (!['sha256', 'sha384', 'sha512'].includes(algo)) throw new BuildError(`ADD --checksum=${checksum}: unsupported algorithm ${algo}`);
-    const got = createHash(algo).update(data).digest('hex');
-    if (got !== want) throw new BuildError(`ADD ${url}: checksum mismatch: want ${algo}:${want}, got ${algo}:${got}`);
+    const have = algo === 'sha256' ? got.sha256 : createHash(algo).update(await readFile(got.file)).digest('hex');
+    if (have !== want) throw new BuildError(`ADD ${url}: checksum mismatch: want ${algo}:${want}, got ${algo}:${have}`);
   }
-  await writeFile(destFile, data);
+  await copyFile(got.file, destFile);
   await chmod(destFile, 0o600);
   await lchown(destFile, uid, gid);
-  const lm = res.headers.get('last-modified');
-  if (lm && !Number.isNaN(Date.parse(lm))) await utimes(destFile, new Date(lm), new Date(lm));
+  if (got.lastModified) await utimes(destFile, got.lastModified, got.lastModified);
 }
 
 /** The file name an ADD URL saves under: the last path segment. */

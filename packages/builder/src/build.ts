@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse, toStages } from '@strata/dockerfile';
 import { BuildContext, checksumSources } from '@strata/context';
 import type { SecretSource } from '@strata/executor';
 import { LocalStore, defaultStateRoot, type Digest, type Image } from '@strata/oci';
-import { compile, solve, type EventSink, type SourceChecksumFn, type SourceDigest } from '@strata/planner';
+import { compile, solve, type EventSink, type SourceChecksumFn } from '@strata/planner';
 import { openSnapshotter, type DriverName } from '@strata/snapshot';
 import { assembleImage } from './assemble.js';
 import { BaseImages } from './base-images.js';
@@ -16,7 +15,7 @@ import type { StepServices } from './step-layer.js';
 import { BuildWorker } from './worker.js';
 import { BuildRecorder } from './build-record.js';
 import { reapStale } from './stale.js';
-import { isUrl } from './add-sources.js';
+import { Downloads } from './add-sources.js';
 import type { CacheSpec, MountSyncStats } from '@strata/cache';
 import { RemoteSources, retryBadBlobs, type ImportStats } from './remote-cache.js';
 import { exportBuildCache, importBuildMounts, usableTargets, type CacheExportReport } from './remote-export.js';
@@ -106,6 +105,7 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
   const stages = toStages(tree, { buildArgs, ...(o.platform ? { platform: o.platform } : {}) });
   const root = path.resolve(o.stateRoot ?? defaultStateRoot());
   const store = new LocalStore(root);
+  const downloads = new Downloads(path.join(root, 'tmp'));
   try {
     const snap = await openSnapshotter({ root, ...(o.driver ? { driver: o.driver } : {}) });
     const reaped = await reapStale(root, snap);
@@ -114,16 +114,8 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
     const graph = await compile(stages, { buildArgs, resolveImage: bases.resolve, filename, ...(o.target ? { target: o.target } : {}) });
     let ctx: Promise<BuildContext> | undefined;
     const context = () => (ctx ??= BuildContext.open(contextDir, { stateRoot: root, dockerfilePath }));
-    const sourceChecksum: SourceChecksumFn = async (req) => {
-      const local = req.sources.filter((s) => !isUrl(s));
-      const urls = req.sources.filter(isUrl);
-      const sum: SourceDigest = local.length > 0
-        ? await checksumSources(await context(), local, { excludes: req.exclude, dropMode: req.dropMode, dropOwner: req.dropOwner })
-        : { digest: 'sha256:' + createHash('sha256').digest('hex'), files: {} };
-      if (urls.length === 0) return sum;
-      // A URL is keyed by its address (and --checksum, which is part of the op); BuildKit re-fetches to compare.
-      return { digest: 'sha256:' + createHash('sha256').update(sum.digest + '\n' + urls.join('\n')).digest('hex'), files: sum.files };
-    };
+    const sourceChecksum: SourceChecksumFn = async (req) =>
+      checksumSources(await context(), req.sources, { excludes: req.exclude, dropMode: req.dropMode, dropOwner: req.dropOwner });
     const epoch = sourceDateEpoch(o);
     const now = () => (epoch !== undefined ? new Date(epoch * 1000).toISOString() : new Date().toISOString());
     const warn = o.warn ?? (() => {});
@@ -134,7 +126,7 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
     const mountsImported = o.cacheMounts ? await importBuildMounts(o.cacheFrom ?? [], root, { warn, required }) : undefined;
     const svc: StepServices = { root, snap, cs: store.content, blobs: remote.blobSource(), now, ...(epoch !== undefined ? { epochNs: BigInt(epoch) * 1_000_000_000n } : {}) };
     const cache = new BuildCache(root, store.content, o.warn, remote);
-    const worker = new BuildWorker(svc, { contextDir, context, bases, secrets: o.secrets ?? {}, ssh: o.ssh ?? {} });
+    const worker = new BuildWorker(svc, { contextDir, context, downloads, bases, secrets: o.secrets ?? {}, ssh: o.ssh ?? {} });
     let cached = 0;
     let ran = 0;
     let recorder = new BuildRecorder(filename, o.tags ?? []);
@@ -145,7 +137,7 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
     };
     const solveOnce = async () => {
       const s = await solve(graph, worker, cache, events, {
-        sourceChecksum, noCache: o.noCache ?? false, noCacheFilter: o.noCacheFilter ?? [],
+        sourceChecksum, remoteChecksum: async (url) => `sha256:${(await downloads.get(url)).sha256}`, noCache: o.noCache ?? false, noCacheFilter: o.noCacheFilter ?? [],
         ...(o.concurrency ? { concurrency: o.concurrency } : {}), ...(o.signal ? { signal: o.signal } : {}),
       });
       // The output's blobs are fetched before anything is written, so a bad remote blob is still a miss.
@@ -172,6 +164,7 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
     const names = (o.tags ?? []).map((t) => t);
     return { image, digest: await image.digest(), id: (await image.manifest()).config.digest, names, cached, ran, driver: `${snap.driverName} (${snap.reason})`, ...remoteCache };
   } finally {
+    await downloads.close();
     store.close();
   }
 }

@@ -4,7 +4,7 @@ import { PatternMatcher, hasWildcard, type BuildContext } from '@strata/context'
 import { resolveInRoot, resolveUser } from '@strata/executor';
 import type { CopyAction, FileOp, MkdirAction } from '@strata/planner';
 import type { LayerChain } from '@strata/cache';
-import { download, isUrl, sniffArchive, unpackArchive, urlFileName } from './add-sources.js';
+import { isUrl, placeDownload, sniffArchive, unpackArchive, urlFileName, type Downloads } from './add-sources.js';
 import { copyEntry, mkdirOwned, type CopyAttrs } from './copy-files.js';
 import { BuildError } from './errors.js';
 import { contextTree, dirTree, matchSourceNamed, type SourceTree } from './source-tree.js';
@@ -13,6 +13,7 @@ import { layerStep, withChainView, type StepOutcome, type StepServices } from '.
 /** What COPY/ADD/WORKDIR get from the build besides the op. */
 export interface FileInputs {
   context(): Promise<BuildContext>;
+  downloads: Downloads;
   parent: LayerChain | null;
   deps: ReadonlyMap<string, LayerChain | null>;
 }
@@ -38,10 +39,10 @@ export async function runFileOp(svc: StepServices, op: FileOp, inp: FileInputs):
   if (a.type === 'mkdir') return layerStep(svc, inp.parent, (rootfs) => mkdirAction(rootfs, a));
   if (a.from.kind === 'context') {
     const tree = contextTree(await inp.context());
-    return layerStep(svc, inp.parent, (rootfs) => copyAction(svc, rootfs, a, tree, true));
+    return layerStep(svc, inp.parent, (rootfs) => copyAction(svc, rootfs, a, tree, true, inp.downloads));
   }
   const dep = a.from.op === null ? null : inp.deps.get(a.from.op) ?? null;
-  return withChainView(svc, dep, (view) => layerStep(svc, inp.parent, (rootfs) => copyAction(svc, rootfs, a, dirTree(view), false)));
+  return withChainView(svc, dep, (view) => layerStep(svc, inp.parent, (rootfs) => copyAction(svc, rootfs, a, dirTree(view), false, inp.downloads)));
 }
 
 async function mkdirAction(rootfs: string, a: MkdirAction): Promise<void> {
@@ -49,7 +50,7 @@ async function mkdirAction(rootfs: string, a: MkdirAction): Promise<void> {
   await mkdirOwned(rootfs, a.path, uid, gid, a.mode);
 }
 
-async function copyAction(svc: StepServices, rootfs: string, a: CopyAction, tree: SourceTree, fromContext: boolean): Promise<void> {
+async function copyAction(svc: StepServices, rootfs: string, a: CopyAction, tree: SourceTree, fromContext: boolean, downloads: Downloads): Promise<void> {
   const own = a.chown ? await owner(rootfs, a.chown) : fromContext ? { uid: 0, gid: 0 } : undefined;
   const attrs: CopyAttrs = { ...own };
   if (a.chmod) attrs.mode = parseChmod(a.chmod);
@@ -75,7 +76,7 @@ async function copyAction(svc: StepServices, rootfs: string, a: CopyAction, tree
     if (isUrl(source)) {
       if (!a.add) throw new BuildError(`COPY cannot read URL ${source}: use ADD`);
       const file = destIsDir || many ? path.join(await intoDir(), urlFileName(source)) : destHost;
-      await download(source, file, a.checksum, ownerIds.uid, ownerIds.gid);
+      await placeDownload(source, await downloads.get(source), file, a.checksum, ownerIds.uid, ownerIds.gid);
       continue;
     }
     const matches = await matchSourceNamed(tree, source);

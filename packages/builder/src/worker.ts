@@ -6,11 +6,13 @@ import { runExec } from './exec-step.js';
 import { runFileOp } from './copy-step.js';
 import { BuildError } from './errors.js';
 import type { BaseImages } from './base-images.js';
+import type { Downloads } from './add-sources.js';
 import type { StepServices } from './step-layer.js';
 
 /** Build-wide inputs of the worker. */
 export interface WorkerOptions {
   contextDir: string;
+  downloads: Downloads;
   context(): Promise<BuildContext>;
   bases: BaseImages;
   secrets: Record<string, SecretSource>;
@@ -44,7 +46,7 @@ export class BuildWorker implements OpRunner<LayerChain> {
         return { state: r.state, emptyLayer: r.emptyLayer };
       }
       case 'file': {
-        const r = await runFileOp(this.svc, op, { context: this.o.context, parent: input.parent, deps: input.deps });
+        const r = await runFileOp(this.svc, op, { context: this.o.context, downloads: this.o.downloads, parent: input.parent, deps: input.deps });
         return { state: r.state, emptyLayer: r.emptyLayer };
       }
     }
