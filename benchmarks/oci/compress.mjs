@@ -3,7 +3,7 @@
 //   node benchmarks/oci/compress.mjs DIR [SIZE_MB] [ROUNDS]
 //   node benchmarks/oci/compress.mjs --one gzip|zstd TREE OUT     (one strata contender, used internally)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createWriteStream, mkdirSync, statSync, writeFileSync, symlinkSync, linkSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, statSync, writeFileSync, symlinkSync, linkSync } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
@@ -66,15 +66,13 @@ function makeTree(dir, sizeMb) {
   return { files: n, bytes: total };
 }
 
-function timed(fn) {
-  const t = process.hrtime.bigint();
-  fn();
-  return Number(process.hrtime.bigint() - t) / 1e9;
-}
-
+/** Runs a shell pipeline under /usr/bin/time: wall seconds and CPU seconds (user + sys, children included). */
 function sh(cmd) {
-  const r = spawnSync('bash', ['-c', cmd], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const tf = path.join(dir, 'time.out');
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', '-o', tf, 'bash', '-c', cmd], { stdio: ['ignore', 'ignore', 'inherit'] });
   if (r.status !== 0) throw new Error(`${cmd} failed`);
+  const [e, u, s] = readFileSync(tf, 'utf8').trim().split(/\s+/).slice(-3).map(Number);
+  return { wall: e, cpu: u + s };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -102,7 +100,15 @@ const contenders = {
 };
 const files = { 'strata gzip': 'sg', 'tar | gzip -6': 'gz', 'tar | pigz -6': 'pigz', 'strata zstd': 'sz', 'tar | zstd -3': 'zstd' };
 const times = Object.fromEntries(Object.keys(contenders).map((k) => [k, []]));
-for (let i = 0; i < rounds; i++) for (const [k, fn] of Object.entries(contenders)) times[k].push(timed(fn));
+const cpus = Object.fromEntries(Object.keys(contenders).map((k) => [k, []]));
+// Interleaved rounds, so a burst of load elsewhere on the machine hits every contender alike.
+for (let i = 0; i < rounds; i++) {
+  for (const [k, fn] of Object.entries(contenders)) {
+    const t = fn();
+    times[k].push(t.wall);
+    cpus[k].push(t.cpu);
+  }
+}
 
 // Correctness before speed: strata's outputs must decompress to a tar listing the same names.
 const names = (cmd) => execFileSync('bash', ['-c', `${cmd} | tar -tf - | sed 's|^\\./||' | grep -v '^$' | sed 's|/$||' | sort`], { maxBuffer: 1 << 28 }).toString();
@@ -111,12 +117,14 @@ if (names(`gzip -dc ${out('sg')}`) !== want) throw new Error('strata gzip output
 if (names(`zstd -dc ${out('sz')}`) !== want) throw new Error('strata zstd output lists different files');
 
 const res = {};
-console.log('\ncontender        MB/s   ratio(out/in)   time(s)');
+console.log(`load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+console.log('\ncontender        MB/s   ratio(out/in)   wall(s)   cpu(s)   MB per cpu-s');
 for (const k of Object.keys(contenders)) {
   const t = median(times[k]);
   const size = statSync(out(files[k])).size;
   res[k] = tarBytes / 1e6 / t;
-  console.log(`${k.padEnd(15)} ${res[k].toFixed(1).padStart(6)}   ${(size / tarBytes).toFixed(4).padStart(12)}   ${t.toFixed(2).padStart(7)}`);
+  const cpu = median(cpus[k]);
+  console.log(`${k.padEnd(15)} ${res[k].toFixed(1).padStart(6)}   ${(size / tarBytes).toFixed(4).padStart(12)}   ${t.toFixed(2).padStart(7)}   ${cpu.toFixed(2).padStart(6)}   ${(tarBytes / 1e6 / cpu).toFixed(1).padStart(8)}`);
 }
 const g = res['strata gzip'] / res['tar | gzip -6'];
 console.log(`\nstrata gzip / tar|gzip -6: ${g.toFixed(2)}x (target >= 1.5x)`);

@@ -123,6 +123,23 @@ describe('strata images, tag, rmi, import, export, save, load, fsck', function (
     }
   });
 
+  it('load reads a gzip- or zstd-compressed docker save', () => {
+    const tar = path.join(work, 'compressed.tar');
+    ok('save', '-o', tar, 'busybox');
+    for (const [tool, ext] of [['gzip', 'gz'], ['zstd', 'zst']] as const) {
+      assert.equal(spawnSync(tool, ['-kq', tar]).status, 0);
+      const fresh = mkdtempSync(path.join(os.tmpdir(), 'strata-cli-oci-gz-'));
+      try {
+        const r = spawnSync(process.execPath, [bin, 'load', '-i', `${tar}.${ext}`], { encoding: 'utf8', env: { ...process.env, STRATA_ROOT: fresh } });
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout, 'Loaded image: busybox:latest\n');
+        assert.deepEqual(readdirSync(path.join(fresh, 'tmp')), []);
+      } finally {
+        rmSync(fresh, { recursive: true, force: true });
+      }
+    }
+  });
+
   it('usage errors exit 2 with one line', () => {
     for (const args of [['save', 'busybox'], ['save', '-o', 'x', '--format', 'zip', 'busybox'], ['load'], ['import', 'only-one'], ['export'], ['fsck', 'extra']]) {
       const r = strata(...args);

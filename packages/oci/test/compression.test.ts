@@ -63,6 +63,13 @@ describe('compression', () => {
     assert.deepEqual(await collect(decompress(Readable.from([z]), MediaType.ociLayerZstd)), data);
   });
 
+  it('small zstd layers (compressed on this thread) round-trip too', async () => {
+    const small = data.subarray(0, 100000);
+    const z = await collect(compress(chunked(small, 7000), 'zstd'));
+    assert.deepEqual(execFileSync('zstd', ['-dc'], { input: z }), small);
+    assert.deepEqual(await collect(compress(chunked(small, 50000), 'zstd')), z);
+  });
+
   it('zstd output does not depend on chunking', async () => {
     const a = await collect(compress(chunked(data, 1000), 'zstd'));
     const b = await collect(compress(chunked(data, 3 << 20), 'zstd'));
