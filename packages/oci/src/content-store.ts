@@ -1,9 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, mkdirSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { Readable } from 'node:stream';
 import { digestHex, isDigest, parseDigest, type Digest } from './digest.js';
 import { DigestMismatchError, NotFoundError } from './errors.js';
+import { VerifyingStream } from './verifying-stream.js';
+
+export { VerifyingStream } from './verifying-stream.js';
 
 /** What a put must match; a mismatch rejects the put and leaves nothing in the store. */
 export interface PutExpect {
@@ -33,37 +36,6 @@ export interface FsckReport {
 
 /** Anything `put` accepts. */
 export type PutSource = Buffer | Uint8Array | string | Readable | AsyncIterable<Uint8Array>;
-
-/**
- * Hashes what passes through and fails at end of stream when the bytes do not match `digest`/`size`;
- * the consumer sees every byte before the verdict, as with a network read.
- */
-export class VerifyingStream extends Transform {
-  private readonly hash = createHash('sha256');
-  private seen = 0;
-  /** `what` names the blob in the error (a reference or a path). */
-  constructor(private readonly digest: Digest, private readonly size?: number, private readonly what: string = digest) {
-    super();
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.hash.update(chunk);
-    this.seen += chunk.length;
-    if (this.size !== undefined && this.seen > this.size) {
-      cb(new DigestMismatchError(`${this.what}: more than the expected ${this.size} bytes`));
-      return;
-    }
-    cb(null, chunk);
-  }
-  override _flush(cb: TransformCallback): void {
-    if (this.size !== undefined && this.seen !== this.size) {
-      cb(new DigestMismatchError(`${this.what}: size ${this.seen}, expected ${this.size}`));
-      return;
-    }
-    const got = 'sha256:' + this.hash.digest('hex');
-    if (got !== this.digest) cb(new DigestMismatchError(`${this.what}: content hashes to ${got}, expected ${this.digest}`));
-    else cb();
-  }
-}
 
 async function* chunksOf(src: PutSource): AsyncIterable<Uint8Array> {
   if (typeof src === 'string') yield Buffer.from(src);

@@ -68,6 +68,7 @@ export class ImageIndex {
     return this.db.transaction(fn).immediate();
   }
 
+  /** Closes the database handle (the store is unusable after). */
   close(): void {
     this.db.close();
   }

@@ -159,6 +159,7 @@ export class LocalStore {
     return { checked: rep.checked, problems: rep.problems, images };
   }
 
+  /** Closes the database handle (the store is unusable after). */
   close(): void {
     this.names.close();
   }
