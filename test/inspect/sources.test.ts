@@ -102,6 +102,16 @@ describe('strata history / inspect / ls / diff / analyze from every source', fun
     assert.deepEqual(layers.changes.map((c) => c.path), ['/etc/config', '/etc/mode-only', '/etc/owner-only', '/usr/bin/tool']);
   });
 
+  it('diffs two builds of one tag: the old build by digest after the tag moved', async () => {
+    const root = path.join(tmp, 'root');
+    const oldDigest = (JSON.parse(ok('inspect', '--format', 'json', 'waste:v1')) as { digest: string }).digest;
+    await saveLocal(root, await rebuildImage(), 'waste:v1');
+    assert.notEqual((JSON.parse(ok('inspect', '--format', 'json', 'waste:v1')) as { digest: string }).digest, oldDigest, 'the tag moved');
+    const d = JSON.parse(ok('diff', '--json', `waste:v1@${oldDigest}`, 'waste:v1')) as { summary: object };
+    assert.deepEqual(d.summary, { added: 2, removed: 2, changed: 7, mtimeOnlyHidden: 1 });
+    await saveLocal(root, await wasteImage(), 'waste:v1');
+  });
+
   it('writes the HTML reports whole', () => {
     const s = sources[0]!;
     ok('analyze', '--html', path.join(tmp, 'a.html'), s.v1);

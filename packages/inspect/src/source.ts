@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { LocalStore, NotFoundError, pickImage, readImageArchive, readOciLayout, TarFile, type Image } from '@strata/oci';
+import { LocalStore, NotFoundError, openStoreImage, pickImage, readImageArchive, readOciLayout, TarFile, type Digest, type Image } from '@strata/oci';
 import { connect, isLoopbackHost, parseReference, referenceTarget, RemoteImage } from '@strata/registry';
 import { ImageRefError, InspectError, oneLine } from './errors.js';
 
@@ -50,6 +50,13 @@ export async function openImage(ref: string, opts: SourceOptions = {}): Promise<
           // The image reads blobs from the content store only; the names database can close at once.
           return await store.image(src.target);
         } catch (e) {
+          // A previous build of a tag (NAME@sha256:… or the bare digest) is no longer named, but its
+          // manifest is still a blob in the content store.
+          const digest = /(?:^|@)(sha256:[a-f0-9]{64})$/.exec(src.target)?.[1] as Digest | undefined;
+          if (e instanceof NotFoundError && digest && (await store.content.has(digest))) {
+            const raw = await store.content.readBuffer(digest);
+            return await openStoreImage(store.content, { mediaType: '', digest, size: raw.length }, ref);
+          }
           if (e instanceof NotFoundError && namesRegistryHost(src.target)) return openRegistry(src.target, opts);
           if (e instanceof NotFoundError) throw new ImageRefError(`${ref}: no such image in the local store (for a registry image write docker://${ref})`);
           throw e;
