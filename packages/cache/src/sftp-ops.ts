@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import SftpClient from 'ssh2-sftp-client';
+import type SftpClient from 'ssh2-sftp-client';
 import { RemoteCacheError } from './errors.js';
 import type { FileOps } from './file-backend.js';
 import { hostPattern, knownHostKeys } from './known-hosts.js';
@@ -74,7 +74,9 @@ export class SftpOps implements FileOps {
     }
     const password = t.password ?? this.o.password ?? process.env.STRATA_SFTP_PASSWORD;
     const known = this.o.hostKeyCheck ? knownHostKeys(knownHosts, t.host, t.port) : [];
-    const client = new SftpClient('strata-cache');
+    // Loaded on first use: ssh2 takes ~200 ms to load, which every strata command would pay otherwise.
+    const { default: Client } = await import('ssh2-sftp-client');
+    const client = new Client('strata-cache');
     try {
       await client.connect({
         host: t.host, port: t.port, username: t.user, readyTimeout: 10000,
