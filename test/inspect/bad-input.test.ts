@@ -43,6 +43,7 @@ describe('strata inspect commands on bad input: one line, non-zero exit, nothing
     failsCleanly(['ls', `docker-archive:${tmp}/missing.tar`], /missing\.tar/);
     failsCleanly(['ls', '--layer', '7', 'good:v1'], /^strata: good:v1: no layer 7 \(the image has 3 layers, 0\.\.2\)$/m);
     failsCleanly(['ls', 'good:v1', '/no/such/dir'], /^strata: good:v1: no such path \/no\/such\/dir$/m);
+    failsCleanly(['analyze', '--html', path.join(tmp, 'no', 'dir', 'r.html'), 'good:v1'], /^strata: cannot write .*r\.html: ENOENT$/m);
   });
 
   it('a corrupted layer blob in the local store', () => {

@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import {
-  decodeHeader, decodePax, isZeroBlock, normaliseLayerPath, OciError, OPAQUE_MARKER, TarType, WHITEOUT_PREFIX, type LayerEntryType,
+  decodeHeader, decodePax, isZeroBlock, normaliseLayerPath, OciError, OPAQUE_MARKER, TarType, WHITEOUT_PREFIX, type LayerEntryType, type RawHeader,
 } from '@strata/oci';
 import type { FileFacts } from './facts.js';
 import type { LayerScan } from './scan.js';
@@ -27,6 +27,58 @@ function paxTime(v: Buffer | undefined, fallbackSec: number, where: string): big
 }
 
 type State = 'header' | 'extended' | 'data' | 'skip' | 'end';
+
+/** An octal header field, or -1 when it is not plain octal (base-256, junk): the full decoder decides then. */
+function octal(b: Buffer, off: number, width: number): number {
+  let n = 0;
+  let digits = false;
+  for (let i = off; i < off + width; i++) {
+    const c = b[i]!;
+    if (c === 0 || c === 0x20) {
+      if (digits) break;
+      continue;
+    }
+    if (c < 0x30 || c > 0x37) return -1;
+    n = n * 8 + (c - 0x30);
+    digits = true;
+  }
+  return n;
+}
+
+function field(b: Buffer, off: number, width: number): string {
+  const end = b.indexOf(0, off);
+  return b.toString('utf8', off, end < 0 || end > off + width ? off + width : end);
+}
+
+/**
+ * The common case of a ustar header decoded with byte loops instead of @strata/oci's decodeHeader (which
+ * builds strings and runs regular expressions per field); undefined sends the block to decodeHeader, which
+ * also produces the error for a bad checksum.
+ */
+function quickHeader(b: Buffer): RawHeader | undefined {
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : b[i]!;
+  if (octal(b, 148, 8) !== sum) return undefined;
+  const mode = octal(b, 100, 8), uid = octal(b, 108, 8), gid = octal(b, 116, 8), size = octal(b, 124, 12), mtime = octal(b, 136, 12);
+  if (mode < 0 || uid < 0 || gid < 0 || size < 0 || mtime < 0) return undefined;
+  const ustar = b[257] === 0x75 && b[258] === 0x73 && b[259] === 0x74 && b[260] === 0x61 && b[261] === 0x72;
+  const posix = ustar && b[262] === 0;
+  const devmajor = ustar ? octal(b, 329, 8) : 0, devminor = ustar ? octal(b, 337, 8) : 0;
+  if (devmajor < 0 || devminor < 0) return undefined;
+  return {
+    name: field(b, 0, 100), mode, uid, gid, size, mtime, typeflag: b[156] === 0 ? '0' : String.fromCharCode(b[156]!),
+    linkname: b[157] === 0 ? '' : field(b, 157, 100), uname: '', gname: '', devmajor, devminor, prefix: posix && b[345] !== 0 ? field(b, 345, 155) : '',
+  };
+}
+
+/** Matches anything normaliseLayerPath would change besides one trailing slash. */
+const NEEDS_NORMALISING = /^\/|\/\/|(^|\/)\.\.?(\/|$)|\0/;
+
+/** normaliseLayerPath, skipped for the usual already-clean path. */
+function normalise(p: string, where: string): string {
+  if (NEEDS_NORMALISING.test(p)) return normaliseLayerPath(p, where);
+  return p.endsWith('/') ? p.slice(0, -1) : p;
+}
 
 /**
  * A push parser of layer tars that produces inspect's FileFacts directly, hashing each file's content from
@@ -99,7 +151,7 @@ export class TarScanner {
       return;
     }
     const where = `${this.source} at byte ${this.headerAt}`;
-    const h = decodeHeader(block, where);
+    const h = quickHeader(block) ?? decodeHeader(block, where);
     if (EXTENDED.has(h.typeflag)) {
       if (h.size > 1 << 24) throw new OciError(`${where}: extended header of ${h.size} bytes is too large`);
       this.extType = h.typeflag;
@@ -117,7 +169,7 @@ export class TarScanner {
     const kind = KIND[h.typeflag];
     if (!kind) throw new OciError(`${where}: unsupported tar entry type ${JSON.stringify(h.typeflag)} for ${JSON.stringify(rawName)}`);
     const bodySize = paxNumber(x.get('size'), h.size, where);
-    let path = normaliseLayerPath(rawName, `${this.source}: entry ${JSON.stringify(rawName)}`);
+    let path = normalise(rawName, `${this.source}: entry ${JSON.stringify(rawName)}`);
     let type: LayerEntryType = kind;
     let keep = path !== ''; // the root's own entry: layers never change the root's metadata
     const slash = path.lastIndexOf('/');
@@ -134,7 +186,7 @@ export class TarScanner {
         size: type === 'file' ? bodySize : 0, mtimeNs: paxTime(x.get('mtime'), h.mtime, where),
       };
       if (type === 'symlink') f.linkname = rawLink;
-      if (type === 'hardlink') f.linkname = normaliseLayerPath(rawLink, `${this.source}: hardlink ${JSON.stringify(rawName)}`);
+      if (type === 'hardlink') f.linkname = normalise(rawLink, `${this.source}: hardlink ${JSON.stringify(rawName)}`);
       if (type === 'char' || type === 'block') { f.devmajor = h.devmajor; f.devminor = h.devminor; }
       if (x.size) {
         const keys = [...x.keys()].filter((k) => k.startsWith('SCHILY.xattr.')).sort();

@@ -1,8 +1,18 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { InspectError, oneLine } from './errors.js';
 
 /** Writes a report file whole or not at all: temp file beside it, fsync, rename. */
 export function writeFileAtomic(file: string, data: string | Buffer): void {
+  try {
+    writeWhole(file, data);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new InspectError(`cannot write ${file}: ${err.code ?? oneLine(e)}`);
+  }
+}
+
+function writeWhole(file: string, data: string | Buffer): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
   const fd = openSync(tmp, 'w', 0o644);
   try {

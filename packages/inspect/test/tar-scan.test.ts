@@ -57,6 +57,24 @@ describe('TarScanner: the push parser agrees with readLayerTar', () => {
     });
   }
 
+  it('base-256 numbers and odd spacing fall back to the full header decoder', async () => {
+    const tar = Buffer.from(await layerTar([file('a', 'x'), file('b', 'y')]));
+    const h = tar.subarray(0, 512);
+    h.fill(0, 108, 116);
+    h[108] = 0x80;
+    h.writeUInt32BE(5_000_000, 112); // GNU base-256 uid
+    h.write(' 644   ', 100, 'ascii'); // leading spaces, space-terminated
+    h.fill(0x20, 148, 156);
+    let sum = 0;
+    for (const c of h) sum += c;
+    h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
+    const want = await readerScan(tar);
+    assert.equal(want.entries[0]!.uid, 5_000_000);
+    for (const chunk of [1, 512, tar.length]) assert.deepEqual(pushScan(tar, chunk), want);
+    h[0] ^= 1; // now the checksum is wrong: the same error either way
+    assert.throws(() => pushScan(tar, 512), /checksum mismatch/);
+  });
+
   it('a truncated tar is an error at every cut, like readLayerTar', async () => {
     const tar = await layerTar(baseLayer());
     for (const cut of [0, 100, 512, 1500, tar.length - 1024, tar.length - 1]) {
