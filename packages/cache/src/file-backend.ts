@@ -48,7 +48,9 @@ export class FileLayoutBackend implements CacheBackend {
     return this.fs.read(`entries/${hexOf(key)}.json`);
   }
 
-  writeEntry(key: string, bytes: Buffer): Promise<boolean> {
+  /** `blobs` are not needed here: the entry names them and prune reads them from it. */
+  writeEntry(key: string, bytes: Buffer, _blobs: Descriptor[] = []): Promise<boolean> {
+    void _blobs;
     return this.fs.write(`entries/${hexOf(key)}.json`, bytes, false);
   }
 
@@ -93,7 +95,8 @@ export class FileLayoutBackend implements CacheBackend {
     return this.fs.read(`pointers/${pointerFile(name)}`);
   }
 
-  async writePointer(name: string, bytes: Buffer): Promise<void> {
+  async writePointer(name: string, bytes: Buffer, _blobs: Descriptor[] = []): Promise<void> {
+    void _blobs;
     await this.fs.write(`pointers/${pointerFile(name)}`, bytes, true);
   }
 

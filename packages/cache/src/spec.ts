@@ -21,11 +21,11 @@ const KNOWN: Record<string, string[]> = {
   local: ['dest', 'src', 'mode'],
 };
 
-function bool(v: string | undefined, what: string): boolean {
+function bool(v: string | undefined, what: string, prefix: string): boolean {
   if (v === undefined || v === '') return false;
   if (v === 'true' || v === '1') return true;
   if (v === 'false' || v === '0') return false;
-  throw new CacheSpecError(`${what}=${v}: want true or false`);
+  throw new CacheSpecError(`${prefix}: ${what}=${v}: want true or false`);
 }
 
 /**
@@ -56,13 +56,13 @@ export function parseCacheSpec(text: string, flag = '--cache-from'): CacheSpec {
   };
   let location: CacheLocation;
   if (type === 'registry') {
-    location = { type, ref: need('ref'), insecure: bool(kv.get('insecure') ?? kv.get('registry.insecure'), 'insecure') };
+    location = { type, ref: need('ref'), insecure: bool(kv.get('insecure') ?? kv.get('registry.insecure'), 'insecure', `${flag} ${text}`) };
   } else if (type === 'sftp') {
     const url = need('url');
     if (!/^sftp:\/\/[^/]+/.test(url)) throw new CacheSpecError(`${flag} ${text}: url=${url}: want sftp://user@host[:port]/path`);
     const check = kv.get('host_key_check');
     location = {
-      type, url, hostKeyCheck: check === undefined ? true : bool(check, 'host_key_check'),
+      type, url, hostKeyCheck: check === undefined ? true : bool(check, 'host_key_check', `${flag} ${text}`),
       ...(kv.get('key') ? { key: kv.get('key')! } : {}), ...(kv.get('known_hosts') ? { knownHosts: kv.get('known_hosts')! } : {}),
     };
   } else {
