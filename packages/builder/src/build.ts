@@ -3,10 +3,12 @@ import path from 'node:path';
 import { parse, toStages } from '@strata/dockerfile';
 import { BuildContext, checksumSources } from '@strata/context';
 import type { SecretSource } from '@strata/executor';
-import { LocalStore, defaultStateRoot, type Digest, type Image } from '@strata/oci';
+import { LocalStore, defaultStateRoot, type Compression, type Digest, type Image } from '@strata/oci';
 import { compile, solve, type EventSink, type SourceChecksumFn } from '@strata/planner';
 import { openSnapshotter, type DriverName } from '@strata/snapshot';
+import { push } from '@strata/registry';
 import { assembleImage } from './assemble.js';
+import { withCompressedLayers } from './compress-layers.js';
 import { BaseImages } from './base-images.js';
 import { BuildCache } from './cache-adapter.js';
 import { BuildError } from './errors.js';
@@ -41,6 +43,10 @@ export interface BuildOptions {
   events?: EventSink;
   /** One-line warnings (a cache record with a missing blob, …). */
   warn?: (message: string) => void;
+  /** Push every tag to its registry after the build (`--push`); layers gzipped on the way as `strata push` does. */
+  push?: { insecure?: boolean };
+  /** Compression of new layers in the local store (default none; `strata push` compresses with gzip). */
+  compression?: Compression;
   /** Snapshot driver; default chosen by probing. */
   driver?: DriverName | 'auto';
   /** Steps run at once; default one per core. */
@@ -74,6 +80,8 @@ export interface BuildResult {
   /** Steps answered from the cache / run. */
   cached: number;
   ran: number;
+  /** `NAME@DIGEST` of every push. */
+  pushed: string[];
   /** The snapshot driver used and why. */
   driver: string;
   /** Present when --cache-from or --cache-to was given. */
@@ -124,7 +132,7 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
     await remote.check();
     const cacheTo = await usableTargets(o.cacheTo ?? [], { warn, required });
     const mountsImported = o.cacheMounts ? await importBuildMounts(o.cacheFrom ?? [], root, { warn, required }) : undefined;
-    const svc: StepServices = { root, snap, cs: store.content, blobs: remote.blobSource(), now, ...(epoch !== undefined ? { epochNs: BigInt(epoch) * 1_000_000_000n } : {}) };
+    const svc: StepServices = { root, snap, cs: store.content, blobs: remote.blobSource(), now, compression: o.compression ?? 'none', ...(epoch !== undefined ? { epochNs: BigInt(epoch) * 1_000_000_000n } : {}) };
     const cache = new BuildCache(root, store.content, o.warn, remote);
     const worker = new BuildWorker(svc, { contextDir, context, downloads, bases, secrets: o.secrets ?? {}, ssh: o.ssh ?? {} });
     let cached = 0;
@@ -157,12 +165,17 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
     await store.save(image, o.tags ?? []);
     await writeOutputs(store, image, o.outputs ?? [], o.tags ?? []);
     await recorder.save(root, (await image.manifest()).config.digest);
+    const pushed: string[] = [];
+    if (o.push) {
+      const wire = await withCompressedLayers(store.content, image);
+      for (const t of o.tags ?? []) pushed.push(`${t}@${(await push(wire, t, { insecure: o.push.insecure === true })).digest}`);
+    }
     const exported = cacheTo.length > 0 ? await exportBuildCache(cacheTo, root, store, graph, solved, { warn, required, mounts: o.cacheMounts ?? false }) : [];
     await remote.close();
     const remoteCache = remote.active || cacheTo.length > 0 || (o.cacheTo ?? []).length > 0
       ? { remoteCache: { imported: remote.stats(), exported, ...(mountsImported ? { mountsImported } : {}) } } : {};
     const names = (o.tags ?? []).map((t) => t);
-    return { image, digest: await image.digest(), id: (await image.manifest()).config.digest, names, cached, ran, driver: `${snap.driverName} (${snap.reason})`, ...remoteCache };
+    return { image, digest: await image.digest(), id: (await image.manifest()).config.digest, names, cached, ran, pushed, driver: `${snap.driverName} (${snap.reason})`, ...remoteCache };
   } finally {
     await downloads.close();
     store.close();

@@ -18,3 +18,4 @@ export { parseOutput, type OutputSpec } from './outputs.js';
 export { BuildError } from './errors.js';
 export { cacheList, cachePrune, parseDuration, type CacheListing, type PruneResult } from './cache-ops.js';
 export { lastBuild, type BuildRecord, type StepRecord } from './build-record.js';
+export { withCompressedLayers } from './compress-layers.js';

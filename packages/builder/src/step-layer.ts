@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rmdir } from 'node:fs/promises';
 import path from 'node:path';
-import { storeLayerTar, writeLayerTar, type BlobSource, type ContentStore, type LayerEntry } from '@strata/oci';
+import { storeLayerTar, writeLayerTar, type BlobSource, type Compression, type ContentStore, type LayerEntry } from '@strata/oci';
 import { SnapshotExistsError, type Snapshotter } from '@strata/snapshot';
 import type { LayerChain, LayerRef } from '@strata/cache';
 import { ensureChain, snapshotNameOf, storedLayers } from './layer-chain.js';
@@ -18,6 +18,11 @@ export interface StepServices {
   blobs?: BlobSource;
   /** SOURCE_DATE_EPOCH in nanoseconds: mtimes in new layers are clamped to it. */
   epochNs?: bigint;
+  /**
+   * How new layers are stored. Default none, as Docker's own image store keeps them: compression is the
+   * slowest part of writing a layer, and it happens once, on push (withCompressedLayers), instead.
+   */
+  compression?: Compression;
 }
 
 /** The result of one filesystem step. */
@@ -64,7 +69,7 @@ export async function layerStep(svc: StepServices, parent: LayerChain | null, wo
     }
     const entries = await peek(clamp(svc.snap.changes(key), svc.epochNs));
     if (entries === undefined) return { state: { layers: parentLayers, created: svc.now() }, emptyLayer: true };
-    const stored = await storeLayerTar(svc.cs, writeLayerTar(entries), 'gzip');
+    const stored = await storeLayerTar(svc.cs, writeLayerTar(entries), svc.compression ?? 'none');
     const ref: LayerRef = { ...stored.descriptor, diffId: stored.diffId };
     const layers = [...parentLayers, ref];
     try {

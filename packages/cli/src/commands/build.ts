@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { build, cache, parseOutput, registry, type BuildResult } from '@strata/builder';
+import { build, cache, parseOutput, type BuildResult } from '@strata/builder';
 import { flag, multi, parseArgs, str } from '../args.js';
 import { UsageError, type Command } from '../command.js';
 import { progressRenderer } from '../progress/index.js';
@@ -19,6 +19,7 @@ const spec = {
   'metadata-file': { type: 'string' },
   progress: { type: 'string' },
   driver: { type: 'string' },
+  compression: { type: 'string' },
   push: { type: 'boolean' },
   insecure: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
@@ -101,6 +102,8 @@ export const command: Command = {
       --metadata-file F      write build metadata as JSON to F
       --progress auto|tty|plain|json   progress output on stderr (json: JSON Lines events)
       --driver overlay|unionfs|copy    snapshot driver (default: chosen by probing)
+      --compression none|gzip|zstd     how new layers are stored locally (default none, as Docker's store;
+                             push compresses with gzip)
       --cache-to type=registry,ref=HOST/REPO[:prefix]|type=sftp,url=sftp://USER@HOST:PORT/PATH|type=local,dest=DIR[,mode=min|max]
                              export the build's cache entries after it succeeds (repeatable)
       --cache-from type=registry,ref=…|type=sftp,url=…|type=local,src=DIR
@@ -118,6 +121,9 @@ SOURCE_DATE_EPOCH (environment or --build-arg) makes the image reproducible.`,
     const r = progressRenderer(mode, out, process.stderr.isTTY === true);
     const driver = str(p, 'driver');
     if (driver && !['overlay', 'unionfs', 'copy', 'auto'].includes(driver)) throw new UsageError(`--driver ${driver}: want overlay, unionfs or copy`);
+    if (flag(p, 'push') && multi(p, 'tag').length === 0) throw new UsageError('--push needs at least one -t NAME');
+    const compression = str(p, 'compression') ?? 'none';
+    if (!['none', 'gzip', 'zstd'].includes(compression)) throw new UsageError(`--compression ${compression}: want none, gzip or zstd`);
     const tags = multi(p, 'tag');
     const started = Date.now();
     let res: BuildResult;
@@ -137,6 +143,8 @@ SOURCE_DATE_EPOCH (environment or --build-arg) makes the image reproducible.`,
         events: (e) => r.event(e),
         warn: (m) => r.warn(m),
         ...(driver ? { driver: driver as 'overlay' } : {}),
+        compression: compression as 'none',
+        ...(flag(p, 'push') ? { push: { insecure: flag(p, 'insecure') } } : {}),
         cacheTo: cacheSpecs(multi(p, 'cache-to'), '--cache-to'),
         cacheFrom: cacheSpecs(multi(p, 'cache-from'), '--cache-from'),
         cacheRequired: flag(p, 'cache-required'),
@@ -153,13 +161,7 @@ SOURCE_DATE_EPOCH (environment or --build-arg) makes the image reproducible.`,
       out(`cache export to ${x.to}: ${x.entriesWritten} entries written, ${x.entriesPresent} present; ${x.blobsUploaded} blobs uploaded, ${x.blobsMounted} mounted, ${x.blobsPresent} present (${mb(x.bytesUploaded)})`
         + `${x.mounts ? `; ${x.mounts.mounts} cache mounts, ${x.mounts.transferred} of ${x.mounts.files} files sent` : ''}\n`);
     }
-    if (flag(p, 'push')) {
-      if (tags.length === 0) throw new UsageError('--push needs at least one -t NAME');
-      for (const t of tags) {
-        const pushed = await registry.push(res.image, t, { insecure: flag(p, 'insecure') });
-        out(`pushed ${t}@${pushed.digest}\n`);
-      }
-    }
+    for (const pushed of res.pushed) out(`pushed ${pushed}\n`);
     const iid = str(p, 'iidfile');
     if (iid) await writeFile(iid, res.id);
     const meta = str(p, 'metadata-file');

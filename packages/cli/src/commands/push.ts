@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { oci, registry } from '@strata/builder';
+import { oci, registry, withCompressedLayers } from '@strata/builder';
 import { parseArgs, str, flag } from '../args.js';
 import { UsageError, type Command } from '../command.js';
 import { connectOptions } from './pull.js';
@@ -47,8 +47,9 @@ Options:
     }
     const sameRegistrySource = src.registry === dest.registry && src.repository !== dest.repository ? [src.repository] : [];
     const quiet = flag(p, 'quiet');
-    // A multi-platform index is pushed whole; a single manifest as itself.
-    const res = await registry.pushFromStore(local.content, record, dest, {
+    // A multi-platform index is pushed whole; a single manifest as itself, its uncompressed layers (how
+    // builds store them locally, as Docker does) gzipped first.
+    const options: registry.PushOptions = {
       ...connectOptions(p),
       mountFrom: (d) => [...new Set([...sameRegistrySource, ...hints(d)])],
       ...(chunk !== undefined ? { chunkSize: Number(chunk) } : {}),
@@ -57,7 +58,11 @@ Options:
         const word = ev.result === 'exists' ? 'Layer already exists' : ev.result === 'mounted' ? `Mounted from ${ev.mountedFrom}` : 'Pushed';
         ctx.out(`${ev.digest.slice(7, 19)}: ${word}\n`);
       },
-    });
+    };
+    const single = !/index|manifest\.list/.test(record.mediaType);
+    const res = single
+      ? await registry.push(await withCompressedLayers(local.content, await oci.openStoreImage(local.content, record, p.positionals[0]!)), dest, options)
+      : await registry.pushFromStore(local.content, record, dest, options);
     const digestFile = str(p, 'digestfile');
     if (digestFile) writeFileSync(digestFile, res.digest);
     ctx.out(quiet ? `${res.digest}\n` : `${dest.tag ?? dest.digest}: digest: ${res.digest} size: ${res.size}\n`);
