@@ -5,6 +5,7 @@ import { comparePaths, normaliseLayerPath, OPAQUE_MARKER, WHITEOUT_PREFIX } from
 import { encodeHeader, encodePax, octalMax, TarType, type RawHeader } from './tar-header.js';
 
 const FLUSH_AT = 256 * 1024;
+const DIRECT_AT = 64 * 1024;
 const ZEROS = Buffer.alloc(1024);
 
 const TYPEFLAG: Record<string, string> = {
@@ -124,6 +125,18 @@ async function* generate(entries: Iterable<LayerEntry> | AsyncIterable<LayerEntr
     pendingLen = 0;
     return out;
   };
+  // Large content chunks go out as they are (after what is pending): copying them into a batch would cost
+  // a pass over every byte; small pieces (headers, small files) are batched to keep the chunk count low.
+  function* emit(c: Buffer): Generator<Buffer> {
+    if (c.length < DIRECT_AT) {
+      push(c);
+      if (pendingLen >= FLUSH_AT) yield take();
+      return;
+    }
+    if (pendingLen) yield take();
+    written += c.length;
+    yield c;
+  }
   let prev: LayerEntry | undefined;
   let prevPath = '';
   for await (const e of entries) {
@@ -135,7 +148,7 @@ async function* generate(entries: Iterable<LayerEntry> | AsyncIterable<LayerEntr
     for (const b of entryHeaders(e, path)) push(b);
     if (e.type === 'file' && e.size > 0 && e.data) {
       if (e.data.length !== e.size) throw new OciError(`layer entry ${path}: content is ${e.data.length} bytes, header says ${e.size}`);
-      push(e.data);
+      yield* emit(e.data);
       push(padding(e.size));
     } else if (e.type === 'file' && e.size > 0) {
       if (!e.open) throw new OciError(`layer entry ${path}: file without content`);
@@ -144,8 +157,7 @@ async function* generate(entries: Iterable<LayerEntry> | AsyncIterable<LayerEntr
         const c = chunk as Buffer;
         n += c.length;
         if (n > e.size) throw new OciError(`layer entry ${path}: content longer than its size ${e.size} (changed while read?)`);
-        push(c);
-        if (pendingLen >= FLUSH_AT) yield take();
+        yield* emit(c);
       }
       if (n !== e.size) throw new OciError(`layer entry ${path}: content is ${n} bytes, header says ${e.size} (changed while read?)`);
       push(padding(e.size));
