@@ -1,5 +1,6 @@
-import { constants } from 'node:fs';
-import { chmod, copyFile, lchown, lstat, lutimes, mkdir, readlink, rm, symlink, utimes } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { constants, type BigIntStats } from 'node:fs';
+import { chmod, copyFile, lchown, link, lstat, lutimes, mkdir, readlink, rm, symlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import type { PatternMatcher } from '@strata/context';
 import { resolveInRoot } from '@strata/executor';
@@ -15,18 +16,33 @@ export interface CopyAttrs {
   epoch?: number;
 }
 
-/** What a copy did. */
+/** What a copy did; `inodes` maps a source file with several links to its first copy, so links stay links. */
 export interface CopyCount {
   files: number;
   bytes: number;
+  inodes?: Map<string, Promise<string>>;
+}
+
+/** Who owns what this process creates in a directory: its euid, and the directory's gid when set-group-ID. */
+function creatorOf(dir: { mode: number; gid: number }): { uid: number; gid: number } {
+  return { uid: process.geteuid?.() ?? 0, gid: dir.mode & 0o2000 ? dir.gid : process.getegid?.() ?? 0 };
+}
+
+/** mknod by the host tool: Node has no mknod. */
+function makeDevice(dest: string, st: BigIntStats): Promise<void> {
+  const rdev = Number(st.rdev);
+  const args = [dest, st.isCharacterDevice() ? 'c' : 'b', String((rdev >> 8) & 0xfff), String((rdev & 0xff) | ((rdev >> 12) & 0xfff00))];
+  return new Promise((resolve, reject) => execFile('mknod', args, (err) => (err ? reject(new Error(`mknod ${dest}: ${err.message}`)) : resolve())));
 }
 
 /**
  * Copies one source path (a file, link, special file or a whole directory) from `tree` to the absolute host
  * path `dest`, as BuildKit's copy does: directories merged into existing ones, files replaced, symlinks copied
- * as links, mtimes kept, owner and mode from `attrs` where given. `exclude` filters paths below the source.
+ * as links, hard links within the copy kept, devices made, fifos and sockets skipped, mtimes kept, owner and mode from `attrs` where given. `exclude`
+ * filters paths below the source. `fresh` (internal) says `dest` is known not to exist, with the owner this
+ * process gets there, so neither a removal nor a chown that changes nothing is needed.
  */
-export async function copyEntry(tree: SourceTree, rel: string, dest: string, attrs: CopyAttrs, count: CopyCount, exclude?: PatternMatcher, inSource = ''): Promise<void> {
+export async function copyEntry(tree: SourceTree, rel: string, dest: string, attrs: CopyAttrs, count: CopyCount, exclude?: PatternMatcher, inSource = '', fresh?: { uid: number; gid: number }): Promise<void> {
   const st = (await tree.stat(rel))!;
   const src = tree.abs(rel);
   const uid = attrs.uid ?? Number(st.uid);
@@ -35,38 +51,65 @@ export async function copyEntry(tree: SourceTree, rel: string, dest: string, att
   const mtimeS = Number(st.mtimeNs / 1000n) / 1e6;
   const mtime = attrs.epoch !== undefined ? Math.min(mtimeS, attrs.epoch) : mtimeS;
   if (st.isDirectory()) {
-    const existing = await lstat(dest).catch(() => undefined);
+    const existing = fresh ? undefined : await lstat(dest).catch(() => undefined);
     if (existing && !existing.isDirectory()) await rm(dest, { force: true });
     if (!existing?.isDirectory()) await mkdir(dest);
+    const here = creatorOf(await lstat(dest));
     const names = await tree.children(rel);
     const queue = [...names];
-    // A few entries at once: file creation dominates, and the kernel overlaps it across inodes.
-    await Promise.all(Array.from({ length: Math.min(8, queue.length) }, async () => {
-      for (let n = queue.shift(); n !== undefined; n = queue.shift()) {
+    // A few entries at once: file creation dominates, and the kernel overlaps it across inodes. On a failure
+    // every worker is let finish first, so that nothing still writes when the caller unmounts.
+    let failed = false;
+    const settled = await Promise.allSettled(Array.from({ length: Math.min(8, queue.length) }, async () => {
+      for (let n = queue.shift(); n !== undefined && !failed; n = queue.shift()) {
         const childIn = inSource === '' ? n : `${inSource}/${n}`;
         if (exclude?.excludes(childIn)) continue;
-        await copyEntry(tree, rel === '.' ? n : `${rel}/${n}`, path.join(dest, n), attrs, count, exclude, childIn);
+        await copyEntry(tree, rel === '.' ? n : `${rel}/${n}`, path.join(dest, n), attrs, count, exclude, childIn, existing?.isDirectory() ? undefined : here)
+          .catch((e: unknown) => { failed = true; throw e; });
       }
     }));
+    const err = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (err) throw err.reason;
     await lchown(dest, uid, gid);
     await chmod(dest, mode);
     await utimes(dest, mtime, mtime);
     return;
   }
-  await rm(dest, { recursive: true, force: true });
+  if (!fresh) await rm(dest, { recursive: true, force: true });
+  const how = { uid, gid, mode, mtime, chown: !fresh || fresh.uid !== uid || fresh.gid !== gid, chmod: attrs.mode !== undefined };
+  if (!st.isFile() || st.nlink <= 1n) return copyLeaf(st, src, dest, how, count);
+  // A file with several links: the first copy is made, the others link to it once it is complete (entries of
+  // a directory are copied a few at a time, so it may still be in flight).
+  const key = `${st.dev}:${st.ino}`;
+  const first = (count.inodes ??= new Map()).get(key);
+  if (first !== undefined) return link(await first, dest);
+  const made = copyLeaf(st, src, dest, how, count).then(() => dest);
+  count.inodes.set(key, made);
+  await made;
+}
+
+/** Copies a file, symlink or device to a `dest` that does not exist, then sets owner, mode and mtime. */
+async function copyLeaf(st: BigIntStats, src: string, dest: string, how: { uid: number; gid: number; mode: number; mtime: number; chown: boolean; chmod: boolean }, count: CopyCount): Promise<void> {
   if (st.isSymbolicLink()) {
     await symlink(await readlink(src), dest);
+    if (how.chown) await lchown(dest, how.uid, how.gid);
   } else if (st.isFile()) {
+    // copyFile gives the copy the source's mode (set-ID bits included); a chown clears those bits, so the
+    // mode is set again after it.
     await copyFile(src, dest, constants.COPYFILE_FICLONE);
     count.bytes += Number(st.size);
-    await chmod(dest, mode);
+    if (how.chown) await lchown(dest, how.uid, how.gid);
+    if (how.chown || how.chmod) await chmod(dest, how.mode);
+  } else if (st.isCharacterDevice() || st.isBlockDevice()) {
+    await makeDevice(dest, st);
+    await lchown(dest, how.uid, how.gid);
+    await chmod(dest, how.mode);
   } else {
-    // fifos and devices: Node cannot mknod; a context never holds devices and a stage rarely does.
+    // fifos and sockets are skipped, as BuildKit's copy (fsutil) skips them.
     return;
   }
   count.files++;
-  await lchown(dest, uid, gid);
-  await lutimes(dest, mtime, mtime);
+  await lutimes(dest, how.mtime, how.mtime);
 }
 
 /**
