@@ -22,10 +22,12 @@ export interface CacheBackend {
   listEntries(): Promise<string[]>;
   /** Removes an entry (prune). */
   deleteEntry(key: string): Promise<void>;
-  /** Records that an entry was used at `when` (a writer's export after a hit). */
-  markHit(key: string, when: Date): Promise<void>;
-  /** When an entry was last hit (ms since epoch), when recorded. */
-  lastHit(key: string): Promise<number | undefined>;
+  /** Records that entries were used at `when` (a writer's export after hits): one write where it can. */
+  markHits(keys: string[], when: Date): Promise<void>;
+  /** When each recorded entry was last hit (ms since epoch). */
+  lastHits(): Promise<Map<string, number>>;
+  /** Forgets hit records older than `before` (prune: they can no longer keep anything alive). */
+  pruneHits(before: number): Promise<void>;
   hasBlob(digest: Digest): Promise<boolean>;
   /** The raw bytes of a blob (the caller verifies them). */
   readBlob(desc: Descriptor): Promise<Readable>;

@@ -22,7 +22,7 @@ export interface ExportOptions {
   skipBlobs?: ReadonlySet<string>;
   /** Same-registry repositories that may hold a blob (cross-repository mount instead of an upload). */
   mountFrom?: (digest: Digest) => string[];
-  /** Uploads at once (default 4). */
+  /** Uploads at once (default 8). */
   concurrency?: number;
 }
 
@@ -36,7 +36,7 @@ export async function exportEntries(backend: CacheBackend, entries: readonly Cac
   const blobs = new Map<string, Descriptor>();
   for (const e of entries) for (const l of e.state.layers) if (!o.skipBlobs?.has(l.digest)) blobs.set(l.digest, { mediaType: l.mediaType, digest: l.digest, size: l.size });
   const present = new Set<string>();
-  await eachLimit([...blobs.values()], o.concurrency ?? 4, async (d) => {
+  await eachLimit([...blobs.values()], o.concurrency ?? 8, async (d) => {
     if (!(await cs.has(d.digest))) {
       // Known only from another remote (a lazy hit never downloaded): fine if this remote has it too.
       if (await backend.hasBlob(d.digest)) {
@@ -53,8 +53,8 @@ export async function exportEntries(backend: CacheBackend, entries: readonly Cac
     } else if (r === 'mounted') stats.blobsMounted++;
     else stats.blobsPresent++;
   });
-  const now = new Date();
-  await eachLimit(entries, o.concurrency ?? 4, async (e) => {
+  const hits: string[] = [];
+  await eachLimit(entries, o.concurrency ?? 8, async (e) => {
     const own = e.state.layers.filter((l) => !o.skipBlobs?.has(l.digest));
     if (own.some((l) => !present.has(l.digest))) {
       stats.entriesSkipped++;
@@ -66,8 +66,9 @@ export async function exportEntries(backend: CacheBackend, entries: readonly Cac
       stats.bytesUploaded += bytes.length;
     } else {
       stats.entriesPresent++;
-      await backend.markHit(e.key, now);
+      hits.push(e.key);
     }
   });
+  if (hits.length > 0) await backend.markHits(hits.sort(), new Date());
   return stats;
 }

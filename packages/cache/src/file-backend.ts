@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Descriptor, Digest } from '@strata/oci';
 import { hexOf, type BlobPut, type CacheBackend } from './backend.js';
+import { eachLimit } from './pool.js';
 
 /**
  * The few file operations the directory layout needs; a local directory and an SFTP server provide them.
@@ -64,15 +65,23 @@ export class FileLayoutBackend implements CacheBackend {
     await this.fs.remove(`hits/${hexOf(key)}`);
   }
 
-  async markHit(key: string, when: Date): Promise<void> {
-    await this.fs.write(`hits/${hexOf(key)}`, Buffer.from(when.toISOString()), true);
+  async markHits(keys: string[], when: Date): Promise<void> {
+    await eachLimit(keys, 8, (key) => this.fs.write(`hits/${hexOf(key)}`, Buffer.from(when.toISOString()), true).then(() => {}));
   }
 
-  async lastHit(key: string): Promise<number | undefined> {
-    const b = await this.fs.read(`hits/${hexOf(key)}`);
-    const t = b === undefined ? NaN : Date.parse(b.toString('utf8'));
-    return Number.isNaN(t) ? undefined : t;
+  async lastHits(): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    const names = (await this.fs.list('hits')).filter((n) => /^[a-f0-9]{64}$/.test(n));
+    await eachLimit(names, 8, async (n) => {
+      const b = await this.fs.read(`hits/${n}`);
+      const t = b === undefined ? NaN : Date.parse(b.toString('utf8'));
+      if (!Number.isNaN(t)) out.set(`sha256:${n}`, t);
+    });
+    return out;
   }
+
+  /** Hit files go with their entries (deleteEntry); nothing else to do. */
+  async pruneHits(): Promise<void> {}
 
   hasBlob(digest: Digest): Promise<boolean> {
     return this.fs.exists(`blobs/sha256/${hexOf(digest)}`);

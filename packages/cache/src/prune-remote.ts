@@ -17,6 +17,7 @@ export interface RemotePruneResult {
  */
 export async function pruneRemote(backend: CacheBackend, olderThanMs?: number, now = Date.now()): Promise<RemotePruneResult> {
   const keys = await backend.listEntries();
+  const hits = await backend.lastHits();
   const gone: CacheEntry[] = [];
   const kept: CacheEntry[] = [];
   for (const key of keys) {
@@ -31,10 +32,11 @@ export async function pruneRemote(backend: CacheBackend, olderThanMs?: number, n
       await backend.deleteEntry(key);
       continue;
     }
-    const used = (await backend.lastHit(key)) ?? Date.parse(e.created);
+    const used = Math.max(hits.get(key) ?? 0, Date.parse(e.created) || 0);
     (olderThanMs === undefined || now - used > olderThanMs ? gone : kept).push(e);
   }
   for (const e of gone) await backend.deleteEntry(e.key);
+  await backend.pruneHits(olderThanMs === undefined ? Infinity : now - olderThanMs);
   const keep = new Set<string>();
   for (const e of kept) for (const l of e.state.layers) keep.add(l.digest);
   const res: RemotePruneResult = { entries: gone.length, kept: kept.length, blobs: 0, bytes: 0 };

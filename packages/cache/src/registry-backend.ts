@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { MediaType, jsonBytes, type Descriptor, type Digest } from '@strata/oci';
 import {
-  RegistryError, RegistryNotFoundError, connect, drain, isLoopbackHost, parseReference, pushBlob, readBody, repoScope,
+  RegistryNotFoundError, connect, drain, isLoopbackHost, parseReference, pushBlob, readBody, repoScope,
   type RepositoryClient,
 } from '@strata/registry';
 import { hexOf, type BlobPut, type CacheBackend } from './backend.js';
@@ -13,20 +13,26 @@ export const ENTRY_MEDIA_TYPE = 'application/vnd.strata.cache.entry.v1+json';
 /** Media type of a hit record and of a pointer document. */
 export const HIT_MEDIA_TYPE = 'application/vnd.strata.cache.hit.v1+json';
 export const POINTER_MEDIA_TYPE = 'application/vnd.strata.cache.pointer.v1+json';
+/** The annotation that carries an entry, hit or pointer document inside its manifest. */
+export const DOC_ANNOTATION = 'dev.strata.cache.doc';
+/** OCI's empty config descriptor (`{}`): artifacts whose content is in annotations and layers. */
+const EMPTY: Descriptor = { mediaType: MediaType.ociEmpty, digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a' as Digest, size: 2 };
 
 const sha = (b: Buffer): Digest => `sha256:${createHash('sha256').update(b).digest('hex')}` as Digest;
 
 /**
  * A remote cache in a distribution registry (`type=registry,ref=HOST/REPO[:prefix]`). Each entry is an OCI
- * artifact manifest tagged `<prefix>-<key hex>`: its config blob is the entry JSON, its layers the blobs the
- * entry names (so the registry keeps them alive and a blob upload happens once per repository). Hits are tiny
- * manifests tagged `<prefix>-hit-<key hex>`, replaced on each export; pointers `<prefix>-ptr-<hash>`.
+ * artifact manifest tagged `<prefix>-<key hex>`: the entry JSON in an annotation, the blobs the entry names as
+ * its layers (so the registry keeps them alive), OCI's empty config. Each export that hit existing entries
+ * adds one `<prefix>-hits-<hash>` document; pointers are `<prefix>-ptr-<hash>`.
  * Tags rather than the referrers API: Debian's distribution 2.8 has none, and tags list in one request.
  */
 export class RegistryBackend implements CacheBackend {
   readonly label: string;
   private readonly client: RepositoryClient;
   private readonly prefix: string;
+  /** The empty config blob, pushed once per backend. */
+  private empty?: Promise<void>;
 
   constructor(ref: string, insecure: boolean) {
     let r;
@@ -62,12 +68,12 @@ export class RegistryBackend implements CacheBackend {
     });
   }
 
-  private tag(kind: '' | 'hit-' | 'ptr-', hex: string): string {
+  private tag(kind: '' | 'ptr-', hex: string): string {
     return `${this.prefix}-${kind}${hex}`;
   }
 
-  /** The config blob of the manifest tagged `tag`, or undefined when the tag is absent. */
-  private async configOf(tag: string): Promise<Buffer | undefined> {
+  /** The document a manifest tagged `tag` carries, or undefined when the tag is absent. */
+  private async docOf(tag: string): Promise<Buffer | undefined> {
     let m;
     try {
       m = await this.client.getManifest(tag);
@@ -75,26 +81,28 @@ export class RegistryBackend implements CacheBackend {
       if (e instanceof RegistryNotFoundError) return undefined;
       throw e;
     }
-    const parsed = JSON.parse(m.bytes.toString('utf8')) as { config?: Descriptor };
-    if (!parsed.config?.digest) return undefined;
-    const res = await this.client.blobResponse(parsed.config.digest);
-    const bytes = await readBody(res, 4 << 20);
-    return sha(bytes) === parsed.config.digest ? bytes : undefined;
+    const parsed = JSON.parse(m.bytes.toString('utf8')) as { annotations?: Record<string, string> };
+    const doc = parsed.annotations?.[DOC_ANNOTATION];
+    return typeof doc === 'string' ? Buffer.from(doc, 'utf8') : undefined;
   }
 
-  /** Uploads `doc` as a config blob and tags a manifest over it with `blobs` as its layers. */
-  private async putDoc(tag: string, doc: Buffer, mediaType: string, blobs: Descriptor[], annotations: Record<string, string>): Promise<void> {
-    const cfg: Descriptor = { mediaType, digest: sha(doc), size: doc.length };
-    await pushBlob(this.client, { digest: cfg.digest, size: cfg.size, open: async () => (await import('node:stream')).Readable.from([doc]) });
+  /**
+   * Tags a manifest carrying `doc` in an annotation, with `blobs` as its layers (kept alive by the registry).
+   * The document rides in the manifest rather than a config blob: one request to write, one to read.
+   */
+  private async putDoc(tag: string, doc: Buffer, artifactType: string, blobs: Descriptor[]): Promise<void> {
+    this.empty ??= pushBlob(this.client, { digest: EMPTY.digest, size: EMPTY.size, open: async () => Readable.from([Buffer.from('{}')]) }).then(() => {});
+    await this.empty;
     const manifest = {
-      schemaVersion: 2, mediaType: MediaType.ociManifest, artifactType: mediaType, config: cfg,
-      layers: blobs.map((b) => ({ mediaType: b.mediaType, digest: b.digest, size: b.size })), annotations,
+      schemaVersion: 2, mediaType: MediaType.ociManifest, artifactType, config: EMPTY,
+      layers: blobs.map((b) => ({ mediaType: b.mediaType, digest: b.digest, size: b.size })),
+      annotations: { [DOC_ANNOTATION]: doc.toString('utf8') },
     };
     await this.client.putManifest(tag, jsonBytes(manifest), MediaType.ociManifest);
   }
 
   readEntry(key: string): Promise<Buffer | undefined> {
-    return this.guard(`read entry ${key.slice(7, 19)}`, () => this.configOf(this.tag('', hexOf(key))));
+    return this.guard(`read entry ${key.slice(7, 19)}`, () => this.docOf(this.tag('', hexOf(key))));
   }
 
   writeEntry(key: string, bytes: Buffer, blobs: Descriptor[]): Promise<boolean> {
@@ -102,7 +110,7 @@ export class RegistryBackend implements CacheBackend {
       const tag = this.tag('', hexOf(key));
       // Entries are never replaced: a key someone exported first keeps their entry.
       if (await this.client.headManifest(tag)) return false;
-      await this.putDoc(tag, bytes, ENTRY_MEDIA_TYPE, blobs, { 'dev.strata.cache.key': key });
+      await this.putDoc(tag, bytes, ENTRY_MEDIA_TYPE, blobs);
       return true;
     });
   }
@@ -118,16 +126,23 @@ export class RegistryBackend implements CacheBackend {
       const body = JSON.parse((await readBody(res, 64 << 20)).toString('utf8')) as { tags?: string[] | null };
       out.push(...(body.tags ?? []));
       const link = res.headers.link;
-      const next = typeof link === 'string' ? /<([^>]+)>;\s*rel="?next"?/.exec(link)?.[1] : undefined;
-      url = next;
+      url = typeof link === 'string' ? /<([^>]+)>;\s*rel="?next"?/.exec(link)?.[1] : undefined;
     }
     return out;
   }
 
+  private tagsMatching(re: RegExp): Promise<string[]> {
+    return this.tags().then((t) => t.filter((x) => re.test(x)));
+  }
+
+  private get esc(): string {
+    return this.prefix.replace(/[.]/g, '\\.');
+  }
+
   listEntries(): Promise<string[]> {
     return this.guard('list entries', async () => {
-      const re = new RegExp(`^${this.prefix.replace(/[.]/g, '\\.')}-([a-f0-9]{64})$`);
-      return (await this.tags()).map((t) => re.exec(t)?.[1]).filter((h): h is string => h !== undefined).map((h) => `sha256:${h}`);
+      const re = new RegExp(`^${this.esc}-([a-f0-9]{64})$`);
+      return (await this.tagsMatching(re)).map((t) => `sha256:${re.exec(t)![1]}`);
     });
   }
 
@@ -140,24 +155,42 @@ export class RegistryBackend implements CacheBackend {
   }
 
   deleteEntry(key: string): Promise<void> {
-    return this.guard(`delete entry ${key.slice(7, 19)}`, async () => {
-      await this.deleteTag(this.tag('', hexOf(key)));
-      await this.deleteTag(this.tag('hit-', hexOf(key)));
+    return this.guard(`delete entry ${key.slice(7, 19)}`, () => this.deleteTag(this.tag('', hexOf(key))));
+  }
+
+  /** One hit document per export, `<prefix>-hits-<hash>`, naming every key it hit: one write, not one per key. */
+  markHits(keys: string[], when: Date): Promise<void> {
+    return this.guard('record hits', async () => {
+      const doc = jsonBytes({ hit: when.toISOString(), keys });
+      await this.putDoc(`${this.prefix}-hits-${sha(doc).slice(7, 23)}`, doc, HIT_MEDIA_TYPE, []);
     });
   }
 
-  markHit(key: string, when: Date): Promise<void> {
-    return this.guard(`record hit of ${key.slice(7, 19)}`, async () => {
-      const doc = jsonBytes({ key, hit: when.toISOString() });
-      await this.putDoc(this.tag('hit-', hexOf(key)), doc, HIT_MEDIA_TYPE, [], { 'dev.strata.cache.key': key });
+  private async hitDocs(): Promise<Array<{ tag: string; hit: number; keys: string[] }>> {
+    const tags = await this.tagsMatching(new RegExp(`^${this.esc}-hits-[a-f0-9]{16}$`));
+    const out: Array<{ tag: string; hit: number; keys: string[] }> = [];
+    for (const tag of tags) {
+      const b = await this.docOf(tag);
+      try {
+        const v = JSON.parse(b?.toString('utf8') ?? 'null') as { hit?: string; keys?: unknown };
+        const hit = Date.parse(v.hit ?? '');
+        if (!Number.isNaN(hit) && Array.isArray(v.keys)) out.push({ tag, hit, keys: v.keys.filter((k): k is string => typeof k === 'string') });
+      } catch { /* a malformed hit document keeps nothing alive */ }
+    }
+    return out;
+  }
+
+  lastHits(): Promise<Map<string, number>> {
+    return this.guard('read hits', async () => {
+      const out = new Map<string, number>();
+      for (const d of await this.hitDocs()) for (const k of d.keys) out.set(k, Math.max(out.get(k) ?? 0, d.hit));
+      return out;
     });
   }
 
-  lastHit(key: string): Promise<number | undefined> {
-    return this.guard(`read hit of ${key.slice(7, 19)}`, async () => {
-      const b = await this.configOf(this.tag('hit-', hexOf(key)));
-      const t = b === undefined ? NaN : Date.parse((JSON.parse(b.toString('utf8')) as { hit?: string }).hit ?? '');
-      return Number.isNaN(t) ? undefined : t;
+  pruneHits(before: number): Promise<void> {
+    return this.guard('prune hits', async () => {
+      for (const d of await this.hitDocs()) if (d.hit < before) await this.deleteTag(d.tag);
     });
   }
 
@@ -182,11 +215,11 @@ export class RegistryBackend implements CacheBackend {
   }
 
   readPointer(name: string): Promise<Buffer | undefined> {
-    return this.guard(`read ${name}`, () => this.configOf(this.tag('ptr-', pointerHex(name))));
+    return this.guard(`read ${name}`, () => this.docOf(this.tag('ptr-', pointerHex(name))));
   }
 
   writePointer(name: string, bytes: Buffer, blobs: Descriptor[]): Promise<void> {
-    return this.guard(`write ${name}`, () => this.putDoc(this.tag('ptr-', pointerHex(name)), bytes, POINTER_MEDIA_TYPE, blobs, { 'dev.strata.cache.pointer': name }));
+    return this.guard(`write ${name}`, () => this.putDoc(this.tag('ptr-', pointerHex(name)), bytes, POINTER_MEDIA_TYPE, blobs));
   }
 
   async close(): Promise<void> {}
@@ -194,9 +227,4 @@ export class RegistryBackend implements CacheBackend {
 
 function pointerHex(name: string): string {
   return createHash('sha256').update(name).digest('hex').slice(0, 40);
-}
-
-/** True for an error that means "the registry refused or could not be reached" rather than a bug. */
-export function isRegistryFailure(e: unknown): boolean {
-  return e instanceof RegistryError || e instanceof RemoteCacheError;
 }

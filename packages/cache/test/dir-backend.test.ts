@@ -52,7 +52,7 @@ describe('directory backend, export and lazy fetch', () => {
     assert.deepEqual([s2.entriesWritten, s2.entriesPresent, s2.blobsUploaded, s2.blobsPresent], [1, 1, 1, 1]);
     assert.equal(s2.bytesUploaded > l2.size, true);
     assert.equal(await be.hasBlob(base.digest), false);
-    assert.ok(await be.lastHit(key(1)), 'a re-exported entry records its hit');
+    assert.ok((await be.lastHits()).has(key(1)), 'a re-exported entry records its hit');
     // An entry naming a blob neither side has is not exported.
     const ghost: LayerRef = { ...l2, digest: sha(Buffer.from('ghost')) };
     const s3 = await exportEntries(be, [entry(key(3), [ghost])], cs);
@@ -91,7 +91,7 @@ describe('directory backend, export and lazy fetch', () => {
     await exportEntries(be, [entry(key(1), [shared, own]), entry(key(2), [shared])], cs);
     const now = Date.now();
     const h = 3600_000;
-    await be.markHit(key(2), new Date(now + 2.5 * h));
+    await be.markHits([key(2)], new Date(now + 2.5 * h));
     // Three hours on: key 1 was last used at its creation (3 h ago), key 2 half an hour ago.
     const r = await pruneRemote(be, h, now + 3 * h);
     assert.deepEqual([r.entries, r.kept, r.blobs], [1, 1, 1]);
