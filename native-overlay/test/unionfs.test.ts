@@ -290,10 +290,16 @@ for (const variant of ['release', 'ASan/UBSan'] as const) describe(`strata-union
       rec('');
       return out;
     };
-    const viaUnionfs = walk(u.mnt);
+    const labelled = (label: string) => {
+      try { return walk(u.mnt); } catch (e) {
+        const up = execFileSync('ls', ['-laR', u.upper], { encoding: 'utf8' });
+        throw new Error(`${label}: ${(e as Error).message}\nupper:\n${up}`);
+      }
+    };
+    const viaUnionfs = labelled('via strata-unionfs');
     await u.unmount();
     u.mountKernel();
-    assert.deepEqual(walk(u.mnt), viaUnionfs);
+    assert.deepEqual(labelled('via the kernel overlay'), viaUnionfs);
   });
 
   it('mounts read-only without an upper dir', async () => {
