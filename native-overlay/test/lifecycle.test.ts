@@ -62,6 +62,20 @@ describe('strata-unionfs lifecycle', () => {
     assert.equal(isMounted(u.mnt), false);
   });
 
+  it('mounts a chain of 300 lower layers (a lowerdir option far longer than a page)', async () => {
+    const many = Array.from({ length: 300 }, (_, i) => path.join(u.root, `layer-${String(i).padStart(3, '0')}`));
+    many.forEach((d, i) => { fs.mkdirSync(d); fs.writeFileSync(path.join(d, `f${i}`), String(i)); fs.writeFileSync(path.join(d, 'shared'), String(i)); });
+    const r = tryMount(['-o', `lowerdir=${many.join(':')},upperdir=${u.upper},workdir=${u.work}`, u.mnt]);
+    assert.equal(r.status, 0, r.stderr);
+    try {
+      assert.equal(fs.readdirSync(u.mnt).length, 301);
+      assert.equal(fs.readFileSync(u.m('shared'), 'utf8'), '0', 'the leftmost lower wins');
+      assert.equal(fs.readFileSync(u.m('f299'), 'utf8'), '299');
+    } finally {
+      execFileSync('umount', [u.mnt]);
+    }
+  });
+
   describe('bad lower dirs never crash it', () => {
     it('a missing lower dir or a file instead of a dir: exit 1 with the path, no mount', () => {
       for (const bad of [path.join(u.root, 'missing'), u.l(0, 'f')]) {

@@ -243,8 +243,14 @@ for (const variant of ['release', 'ASan/UBSan'] as const) describe(`strata-union
     native().mkWhiteout(u.l(0, 'bottom'));
     fs.writeFileSync(u.l(0, '.wh.link'), '');
     native().setXattr(u.l(0, 'dir'), 'trusted.overlay.opaque', Buffer.from('y'), 0);
+    fs.mkdirSync(u.l(1, 'marked'));
+    fs.writeFileSync(u.l(1, 'marked/below'), '');
+    fs.mkdirSync(u.l(0, 'marked'));
+    fs.writeFileSync(u.l(0, 'marked/.wh..wh..opq'), '');
+    fs.writeFileSync(u.l(0, 'marked/above'), '');
     await u.mountUnionfs();
-    assert.deepEqual(fs.readdirSync(u.m()).sort(), ['dir', 'top']);
+    assert.deepEqual(fs.readdirSync(u.m('marked')), ['above'], 'a .wh..wh..opq marker makes a dir opaque');
+    assert.deepEqual(fs.readdirSync(u.m()).sort(), ['dir', 'marked', 'top']);
     expectErrno(() => fs.statSync(u.m('bottom')), 'ENOENT');
     expectErrno(() => fs.lstatSync(u.m('link')), 'ENOENT');
     assert.deepEqual(fs.readdirSync(u.m('dir')), ['f0'], 'opaque lower dir hides the one below');
