@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { unionfsBinary } from '../lib/index.js';
+import { native, unionfsBinary } from '../lib/index.js';
 import { asanUnionfsBinary, isMounted, Union, waitFor } from './union-fixture.js';
 
 /** Runs the binary (which would detach on success) and returns its exit status and stderr. */
@@ -74,6 +74,27 @@ describe('strata-unionfs lifecycle', () => {
     } finally {
       execFileSync('umount', [u.mnt]);
     }
+  });
+
+  it('runs unprivileged through fusermount3: .wh. files and user.overlay.opaque in the upper dir', async () => {
+    const asNobody = ['--reuid=65534', '--regid=65534', '--clear-groups'];
+    fs.mkdirSync(u.l(0, 'd'));
+    fs.writeFileSync(u.l(0, 'd/b'), 'b');
+    fs.chmodSync(u.root, 0o755);
+    execFileSync('chown', ['-R', '65534:65534', u.root]);
+    execFileSync('setpriv', [...asNobody, unionfsBinary(), '-o', u.optionString(), u.mnt]);
+    try {
+      execFileSync('setpriv', [...asNobody, 'sh', '-c', `cd ${u.mnt} && rm f && rm -r d && mkdir d && echo n > d/n`]);
+      // without allow_other only the mounting user may look (root included)
+      const ls = (p: string) => execFileSync('setpriv', [...asNobody, 'ls', '-A', p], { encoding: 'utf8' }).trim();
+      assert.equal(ls(u.mnt), 'd');
+      assert.equal(ls(u.m('d')), 'n');
+    } finally {
+      execFileSync('setpriv', [...asNobody, 'fusermount3', '-u', u.mnt]);
+    }
+    assert.deepEqual(fs.readdirSync(u.upper).sort(), ['.wh.f', 'd']);
+    assert.deepEqual(native().getXattr(u.u('d'), 'user.overlay.opaque'), Buffer.from('y'));
+    assert.deepEqual(fs.readdirSync(u.u('d')), ['n']);
   });
 
   describe('bad lower dirs never crash it', () => {
