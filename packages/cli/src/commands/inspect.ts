@@ -23,12 +23,13 @@ export const command: Command = {
   usage: `Usage: strata inspect [OPTIONS] IMAGE
 
 Shows the image's digest, platform, run settings (user, entrypoint, cmd, env, ports, labels) and its layer
-list. --config and --manifest print that document exactly as stored (its digest is over those bytes).
+list. --config and --manifest print that document: pretty-printed, or with --format json byte for byte as
+stored (its digest is over those bytes).
 
 Options:
   --format text|json   output format (default text)
-  --config             print the raw image config
-  --manifest           print the raw manifest
+  --config             print the image config
+  --manifest           print the manifest
   --insecure           allow plain http and unverified TLS for a registry
 ${SOURCE_HELP}`,
   async run(argv, ctx) {
