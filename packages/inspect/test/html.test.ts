@@ -11,6 +11,8 @@ import { analyzeHtml, diffHtml, imageTreemap } from '../src/render/html-report.j
 import { squarify } from '../src/render/treemap.js';
 import { CHROMIUM, runPage } from './support/chromium.js';
 import { rebuildImage, wasteImage } from './support/fixtures.js';
+import { bytes, dir as dirEntry, file, whiteout } from './support/entries.js';
+import { buildImage } from './support/memory-image.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 const artifacts = path.join(repo, 'test-artifacts', 'inspect');
@@ -69,6 +71,21 @@ describe('HTML reports in headless Chromium', function () {
     assert.equal(run.values[1], 4);
     assert.equal(run.values[2], '0,1,2,3');
     assert.deepEqual(run.values[4], { rows: 11, up: true, down: true });
+  });
+
+  it('gives an empty layer a shape too', async () => {
+    const img = await buildImage([
+      { createdBy: 'ADD big /', entries: [file('big', bytes(200000, 'big'))] },
+      { createdBy: 'RUN mkdir /empty', entries: [dirEntry('empty')] },
+      { createdBy: 'RUN rm /big', entries: [whiteout('big')] },
+    ]);
+    const meta = await readMeta('sparse', img);
+    const file1 = path.join(dir, 'sparse.html');
+    writeFileSync(file1, analyzeHtml(analyzeScans(meta, await scanImage(meta, img))));
+    const run = await runPage(file1, PROBES.slice(0, 4));
+    assert.deepEqual(run.errors, []);
+    assert.equal(run.values[1], 3);
+    assert.equal(run.values[3], true, 'every layer shape has a non-zero area');
   });
 
   it('escapes paths so a hostile name cannot inject markup', () => {
