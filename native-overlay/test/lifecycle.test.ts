@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { native, unionfsBinary } from '../lib/index.js';
@@ -95,6 +95,11 @@ describe('strata-unionfs lifecycle', () => {
     assert.deepEqual(fs.readdirSync(u.upper).sort(), ['.wh.f', 'd']);
     assert.deepEqual(native().getXattr(u.u('d'), 'user.overlay.opaque'), Buffer.from('y'));
     assert.deepEqual(fs.readdirSync(u.u('d')), ['n']);
+    // killed outright, an unprivileged daemon's guardian undoes the mount through fusermount3
+    const child = spawn('setpriv', [...asNobody, unionfsBinary(), '-f', '-o', u.optionString(), u.mnt], { stdio: 'ignore' });
+    assert.ok(await waitFor(() => isMounted(u.mnt)), 'mounted');
+    child.kill('SIGKILL');
+    assert.ok(await waitFor(() => !isMounted(u.mnt)), 'the dead mount was detached');
   });
 
   describe('bad lower dirs never crash it', () => {

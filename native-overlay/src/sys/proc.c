@@ -62,7 +62,10 @@ static void guard(int fd, const char *mountpoint) {
   if (n == 1 && c == 'D') _exit(0);
   struct stat st;
   /* only a dead FUSE connection answers ENOTCONN: never touch a live or different mount */
-  if (stat(mountpoint, &st) < 0 && errno == ENOTCONN) umount2(mountpoint, MNT_DETACH);
+  if (stat(mountpoint, &st) < 0 && errno == ENOTCONN && umount2(mountpoint, MNT_DETACH) < 0 && errno == EPERM) {
+    /* an unprivileged mount: only the setuid helper may undo it */
+    execlp("fusermount3", "fusermount3", "-u", "-z", mountpoint, (char *)NULL);
+  }
   _exit(0);
 }
 
