@@ -34,6 +34,7 @@ table.sortable th[aria-sort=ascending]::after{content:" ▲"}table.sortable th[a
 table.sortable td{padding:3px 8px;border-top:1px solid #eee;font-family:ui-monospace,monospace;word-break:break-all}
 td.n{text-align:right;white-space:nowrap}.note{color:#777}
 .k-added{color:#0a7a28}.k-removed{color:#b3261e}.k-changed{color:#8a5a00}
+td.k-added,td.k-removed,td.k-changed{white-space:nowrap;word-break:normal}
 `;
 
 /** Sorts a table by the clicked column, toggling direction; numeric columns by data-v. No network, no libraries. */
