@@ -105,9 +105,13 @@ export async function startDockerd(opts: DockerdOptions = {}): Promise<Dockerd> 
     ...process.env, DOCKER_HOST: `unix://${sock}`, DOCKER_BUILDKIT: '1', DOCKER_CONFIG: path.join(dir, 'client'),
   };
   let stopped = false;
+  // A test runner that exits without calling stop() must not leave a daemon behind.
+  const onExit = () => { if (!stopped && pid && alive(pid)) process.kill(pid, 'SIGTERM'); };
+  process.once('exit', onExit);
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    process.off('exit', onExit);
     if (pid && alive(pid)) {
       process.kill(pid, 'SIGTERM');
       if (!(await waitGone(pid, 20_000))) { process.kill(pid, 'SIGKILL'); await waitGone(pid, 5_000); }
