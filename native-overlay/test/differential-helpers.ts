@@ -27,10 +27,14 @@ export function makeLowers(u: Union, seed: number): void {
   [...u.lowers].reverse().forEach((lower, ri) => {
     const li = u.lowers.length - 1 - ri;
     const below = u.lowers.slice(li + 1);
-    const fill = (dir: string, depth: number, opaqueAbove: boolean) => {
-      const rel = path.relative(lower, dir);
-      const isDir = (p: string) => { try { return fs.lstatSync(p).isDirectory(); } catch { return false; } };
-      const merges = !opaqueAbove && below.some((b) => isDir(path.join(b, rel)));
+    // whether a dir of this layer merges with one below: the nearest lower layer holding the path has a dir
+    const nearestBelowIsDir = (rel: string): boolean => {
+      for (const b of below) {
+        try { return fs.lstatSync(path.join(b, rel)).isDirectory(); } catch { /* absent here: look further down */ }
+      }
+      return false;
+    };
+    const fill = (dir: string, depth: number, merged: boolean) => {
       for (const name of NAMES) {
         const p = path.join(dir, name);
         const x = r();
@@ -39,13 +43,13 @@ export function makeLowers(u: Union, seed: number): void {
           fs.mkdirSync(p);
           const opaque = r() < 0.2;
           if (opaque) native().setXattr(p, 'trusted.overlay.opaque', Buffer.from('y'), 0);
-          fill(p, depth + 1, opaqueAbove || opaque);
+          fill(p, depth + 1, merged && !opaque && nearestBelowIsDir(path.relative(lower, p)));
         }
         else if (x < 0.58) fs.symlinkSync(pick(NAMES), p);
-        else if (x < 0.66 && merges) native().mkWhiteout(p);
+        else if (x < 0.66 && merged) native().mkWhiteout(p);
       }
     };
-    fill(lower, 0, false);
+    fill(lower, 0, below.length > 0);
   });
 }
 

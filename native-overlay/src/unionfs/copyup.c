@@ -189,6 +189,7 @@ int ufs_copy_up(struct ufs *u, struct node *n, bool trunc) {
   if (sys_fstatat(up, path, &nst, AT_SYMLINK_NOFOLLOW) == 0) node_rehash(u, n, nst.st_dev, nst.st_ino);
   bool was_merged = n->last > n->layer;
   n->layer = UPPER;
+  n->present |= 1ULL << UPPER;
   /* a lower-only dir that gained an upper is merged now: its link count reads 1 from here on, and the
    * kernel must not keep serving the cached one (attributes are otherwise cached for the mount's life) */
   if (S_ISDIR(st.st_mode) && !was_merged && n->nlookup > 0 && u->se)

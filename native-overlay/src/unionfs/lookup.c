@@ -16,8 +16,9 @@ int ufs_resolve(struct ufs *u, struct node *dir, const char *name, struct found 
   if (r < 0) return r;
   bool have = false;
   f->upper_whiteout = f->upper_wh_file = false;
+  f->present = 0;
   for (int i = dir->layer; i <= dir->last; i++) {
-    if (u->layers[i].fd < 0) continue;
+    if (u->layers[i].fd < 0 || !ufs_layer_in(dir, i)) continue;
     struct stat st;
     r = sys_fstatat(u->layers[i].fd, path, &st, AT_SYMLINK_NOFOLLOW);
     if (r == -ENOENT || r == -ENOTDIR) {
@@ -40,6 +41,7 @@ int ufs_resolve(struct ufs *u, struct node *dir, const char *name, struct found 
       f->layer = f->last = i;
       f->st = st;
       f->lower_below = false;
+      if (S_ISDIR(st.st_mode) && i < 64) f->present |= 1ULL << i;
       if (!S_ISDIR(st.st_mode) || ufs_is_opaque(u, i, path)) {
         if (i < dir->last) f->lower_below = ufs_name_in_lower(u, dir, name, i + 1);
         break;
@@ -49,6 +51,7 @@ int ufs_resolve(struct ufs *u, struct node *dir, const char *name, struct found 
     f->lower_below = true;
     if (!S_ISDIR(st.st_mode)) break;
     f->last = i;
+    if (i < 64) f->present |= 1ULL << i;
     if (ufs_is_opaque(u, i, path)) break;
   }
   return have ? 0 : -ENOENT;
@@ -59,6 +62,7 @@ bool ufs_name_in_lower(struct ufs *u, struct node *dir, const char *name, int fr
   if (node_path(dir, NULL, dirpath, sizeof dirpath) < 0 || node_path(dir, name, path, sizeof path) < 0)
     return true; /* when unsure, leave a whiteout: it is always safe */
   for (int i = from < 1 ? 1 : from; i <= dir->last; i++) {
+    if (!ufs_layer_in(dir, i)) continue;
     struct stat st;
     int r = sys_fstatat(u->layers[i].fd, path, &st, AT_SYMLINK_NOFOLLOW);
     if (r == 0) return !ufs_is_whiteout(&st);
@@ -119,11 +123,13 @@ int ufs_lookup(struct ufs *u, struct node *dir, const char *name, struct fuse_en
     if (node_set_name(n, dir, name) < 0) return -ENOMEM;
     n->layer = f.layer;
     n->last = f.last;
+    n->present = f.present;
     n->mode = f.st.st_mode;
     n->gid = f.st.st_gid;
   } else {
     n = node_new(u, dir, name, &f.st, f.layer, f.last, ufs_make_ino(u, f.layer, f.st.st_ino));
     if (!n) return -ENOMEM;
+    n->present = f.present;
   }
   n->nlookup++;
   ufs_fill_entry(u, n, &f.st, e);

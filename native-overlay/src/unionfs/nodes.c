@@ -57,6 +57,7 @@ struct node *node_new(struct ufs *u, struct node *parent, const char *name, cons
   if (parent) parent->nchild++;
   n->layer = layer;
   n->last = last;
+  n->present = ~0ULL; /* probe every layer until a lookup says better */
   n->type = st->st_mode & S_IFMT;
   n->mode = st->st_mode;
   n->gid = st->st_gid;

@@ -114,6 +114,7 @@ static int create_in_upper(struct ufs *u, fuse_req_t req, struct node *dir, cons
   } else {
     n = node_new(u, dir, name, &st, UPPER, UPPER, ufs_make_ino(u, UPPER, st.st_ino));
     if (!n) return -ENOMEM;
+    n->present = 1ULL << UPPER;
   }
   n->nlookup++;
   ufs_fill_entry(u, n, &st, e);

@@ -43,8 +43,9 @@ static int remove_name(struct ufs *u, struct node *dir, const char *name, bool i
   if (!isdir && S_ISDIR(f.st.st_mode)) return -EISDIR;
   struct node *n = known(u, &f);
   if (isdir) {
-    struct node tmp = {.parent = dir, .name = (char *)name, .layer = f.layer, .last = f.last, .type = S_IFDIR};
-    int count = ufs_count_visible(u, n ? n : &tmp, 1);
+    struct node tmp = {.parent = dir, .name = (char *)name, .layer = f.layer, .last = f.last, .type = S_IFDIR,
+                       .present = f.present};
+    int count = ufs_count_visible(u, &tmp, 1); /* f is fresher than any node */
     if (count < 0) return count;
     if (count > 0) return -ENOTEMPTY;
   }
@@ -102,9 +103,9 @@ static int do_rename(struct ufs *u, struct node *sdir, const char *sname, struct
     if (sisdir && !disdir) return -ENOTDIR;
     if (!sisdir && disdir) return -EISDIR;
     if (disdir) {
-      struct node tmp = {.parent = ddir, .name = (char *)dname, .layer = df.layer, .last = df.last, .type = S_IFDIR};
-      struct node *dn = known(u, &df);
-      int count = ufs_count_visible(u, dn ? dn : &tmp, 1);
+      struct node tmp = {.parent = ddir, .name = (char *)dname, .layer = df.layer, .last = df.last, .type = S_IFDIR,
+                         .present = df.present};
+      int count = ufs_count_visible(u, &tmp, 1);
       if (count < 0) return count;
       if (count > 0) return -ENOTEMPTY;
     }

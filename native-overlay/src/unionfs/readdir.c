@@ -128,7 +128,7 @@ static int fill(struct ufs *u, struct node *dir, struct dirh *d) {
   if (r == 0) r = add(d, ".", dir->ino, DT_DIR);
   if (r == 0) r = add(d, "..", dir->parent ? dir->parent->ino : dir->ino, DT_DIR);
   for (int i = dir->layer; r == 0 && i <= dir->last; i++)
-    if (u->layers[i].fd >= 0) r = scan_layer(u, d, i, path);
+    if (u->layers[i].fd >= 0 && ufs_layer_in(dir, i)) r = scan_layer(u, d, i, path);
   d->built = r == 0;
   return r;
 }

@@ -33,6 +33,7 @@ struct node {
   unsigned nchild;        /* nodes whose parent is this one */
   int layer;              /* layer holding the top object */
   int last;               /* directories: lowest layer merged into this one */
+  uint64_t present;       /* directories: bit i = a directory in layer i (layers >= 64 are always probed) */
   mode_t type;            /* S_IFMT bits */
   mode_t mode;            /* last known st_mode and st_gid (set-gid dirs decide new files' group) */
   gid_t gid;
@@ -106,6 +107,7 @@ int node_path(const struct node *n, const char *name, char *buf, size_t len);
 struct found {
   int layer;       /* top layer holding the name */
   int last;        /* directories: lowest layer merged */
+  uint64_t present;/* directories: layers holding it as a directory */
   struct stat st;  /* of the top object */
   bool lower_below;/* some lower layer below the top also holds the name (or a dir merges) */
   bool upper_whiteout; /* set even on -ENOENT: the upper holds a 0/0 device for the name */
@@ -117,6 +119,11 @@ int ufs_resolve(struct ufs *u, struct node *dir, const char *name, struct found 
 bool ufs_name_in_lower(struct ufs *u, struct node *dir, const char *name, int from);
 /* Looks up (and references) the node for name under dir; fills e for the reply. */
 int ufs_lookup(struct ufs *u, struct node *dir, const char *name, struct fuse_entry_param *e);
+/* True when layer i may hold entries of dir (a layer without the directory need not be probed). */
+static inline bool ufs_layer_in(const struct node *dir, int i) {
+  return i >= 64 || ((dir->present >> i) & 1);
+}
+
 /* Adjusts a real stat to what the merged view reports for n (inode number, merged dirs' link count). */
 void ufs_present(const struct node *n, struct stat *st);
 void ufs_fill_entry(struct ufs *u, struct node *n, const struct stat *st, struct fuse_entry_param *e);
