@@ -1,5 +1,5 @@
-/* Merged directory listing: built once at opendir from every contributing layer, top first; a name seen in
- * a higher layer (or whited out there) hides the same name below; markers never show. */
+/* Merged directory listing: built at the first READDIR from every contributing layer, top first; a name seen
+ * in a higher layer (or whited out there) hides the same name below; markers never show. */
 #define _GNU_SOURCE
 #include "unionfs.h"
 #include "tracked.h"
@@ -12,8 +12,10 @@
 #include <string.h>
 
 struct dent {
-  char *name;
-  uint64_t ino;
+  const char *name; /* owned by the seen set */
+  uint64_t ino;     /* as reported */
+  ino_t real;       /* in its layer: finds a node the kernel already knows */
+  int layer;
   unsigned char type;
 };
 
@@ -32,12 +34,12 @@ static uint64_t hash_name(const char *s) {
   return h;
 }
 
-/* Adds name to the seen set: true when it was new. */
-static bool seen_add(struct dirh *d, const char *name, int *err) {
+/* Adds name to the seen set: its stored copy when it was new, NULL when seen before (or *err on failure). */
+static const char *seen_add(struct dirh *d, const char *name, int *err) {
   if ((d->nseen + 1) * 2 > d->seencap) {
     size_t ncap = d->seencap ? d->seencap * 2 : 256;
     char **ns = calloc(ncap, sizeof *ns);
-    if (!ns) { *err = -ENOMEM; return false; }
+    if (!ns) { *err = -ENOMEM; return NULL; }
     for (size_t i = 0; i < d->seencap; i++) {
       if (!d->seen[i]) continue;
       size_t k = hash_name(d->seen[i]) & (ncap - 1);
@@ -50,15 +52,15 @@ static bool seen_add(struct dirh *d, const char *name, int *err) {
   }
   size_t k = hash_name(name) & (d->seencap - 1);
   while (d->seen[k]) {
-    if (strcmp(d->seen[k], name) == 0) return false;
+    if (strcmp(d->seen[k], name) == 0) return NULL;
     k = (k + 1) & (d->seencap - 1);
   }
-  if (!(d->seen[k] = strdup(name))) { *err = -ENOMEM; return false; }
+  if (!(d->seen[k] = strdup(name))) { *err = -ENOMEM; return NULL; }
   d->nseen++;
-  return true;
+  return d->seen[k];
 }
 
-static int add(struct dirh *d, const char *name, uint64_t ino, unsigned char type) {
+static int add(struct dirh *d, const char *name, uint64_t ino, unsigned char type, int layer, ino_t real) {
   if (d->n == d->cap) {
     size_t ncap = d->cap ? d->cap * 2 : 64;
     struct dent *ne = realloc(d->ents, ncap * sizeof *ne);
@@ -66,16 +68,17 @@ static int add(struct dirh *d, const char *name, uint64_t ino, unsigned char typ
     d->ents = ne;
     d->cap = ncap;
   }
-  if (!(d->ents[d->n].name = strdup(name))) return -ENOMEM;
+  d->ents[d->n].name = name;
   d->ents[d->n].ino = ino;
   d->ents[d->n].type = type;
+  d->ents[d->n].layer = layer;
+  d->ents[d->n].real = real;
   d->n++;
   return 0;
 }
 
 static void dirh_free(struct dirh *d) {
   if (!d) return;
-  for (size_t i = 0; i < d->n; i++) free(d->ents[i].name);
   for (size_t i = 0; i < d->seencap; i++) free(d->seen[i]);
   free(d->ents);
   free(d->seen);
@@ -107,10 +110,11 @@ static int scan_layer(struct ufs *u, struct dirh *d, int layer, const char *path
           continue;
         }
       }
-      if (!seen_add(d, name, &err)) continue;
+      const char *kept = seen_add(d, name, &err);
+      if (!kept) continue;
       struct node *known = node_find(u, u->layers[layer].dev, e->d_ino);
       uint64_t ino = known ? known->ino : ufs_make_ino(u, layer, e->d_ino);
-      err = add(d, name, ino, e->d_type);
+      err = add(d, kept, ino, e->d_type, layer, e->d_ino);
     }
     if (err) break;
   }
@@ -125,8 +129,10 @@ static void release_tracked(struct tracked *t) {
 static int fill(struct ufs *u, struct node *dir, struct dirh *d) {
   char path[PATH_MAX];
   int r = node_path(dir, NULL, path, sizeof path);
-  if (r == 0) r = add(d, ".", dir->ino, DT_DIR);
-  if (r == 0) r = add(d, "..", dir->parent ? dir->parent->ino : dir->ino, DT_DIR);
+  const char *dot = r == 0 ? seen_add(d, ".", &r) : NULL, *dotdot = r == 0 ? seen_add(d, "..", &r) : NULL;
+  if (r == 0 && (!dot || !dotdot)) r = -ENOMEM;
+  if (r == 0) r = add(d, dot, dir->ino, DT_DIR, -1, 0);
+  if (r == 0) r = add(d, dotdot, dir->parent ? dir->parent->ino : dir->ino, DT_DIR, -1, 0);
   for (int i = dir->layer; r == 0 && i <= dir->last; i++)
     if (u->layers[i].fd >= 0 && ufs_layer_in(dir, i)) r = scan_layer(u, d, i, path);
   d->built = r == 0;
@@ -184,7 +190,10 @@ static void reply_dir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, st
     struct fuse_entry_param ep = {.attr = st};
     need = fuse_add_direntry_plus(req, NULL, 0, e->name, NULL, 0);
     if (need > size - used) break;
-    if (i >= 2 && ufs_lookup(u, node_of(ino), e->name, &ep) < 0) { /* vanished: list it without attributes */
+    struct node *held = i >= 2 && e->layer >= 0 ? node_find(u, u->layers[e->layer].dev, e->real) : NULL;
+    if (held && held->nlookup > 0 && held->parent == node_of(ino) && strcmp(held->name, e->name) == 0) {
+      /* the kernel has this one already: a bare entry (nodeid 0) spares a lookup per name */
+    } else if (i >= 2 && ufs_lookup(u, node_of(ino), e->name, &ep) < 0) { /* vanished: list it bare */
       memset(&ep, 0, sizeof ep);
       ep.attr = st;
     }
