@@ -136,5 +136,5 @@ export function dispatchWorkdir(cx: CompilerContext, st: StageState, ins: Workdi
   };
   const id = cx.addOp(op);
   st.head = id;
-  st.plan.steps.push({ op: id, history: historyEntry(`WORKDIR ${wd}`, true) });
+  st.plan.steps.push({ op: id, history: historyEntry(`WORKDIR ${wd}`, true, false) });
 }

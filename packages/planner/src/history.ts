@@ -8,9 +8,12 @@ export function goQuoteList(list: readonly string[]): string {
   return `[${list.map((s) => JSON.stringify(s)).join(' ')}]`;
 }
 
-/** A history entry for an instruction; `layer` says whether it writes a filesystem layer. */
-export function historyEntry(createdBy: string, layer: boolean): HistoryEntry {
-  const h: HistoryEntry = { created_by: layer ? `${createdBy} # buildkit` : createdBy, comment: HISTORY_COMMENT };
+/**
+ * A history entry for an instruction; `layer` says whether it writes a filesystem layer. BuildKit marks the
+ * layers of RUN, COPY and ADD with ` # buildkit` but not WORKDIR's (`marked` false), as docker build shows.
+ */
+export function historyEntry(createdBy: string, layer: boolean, marked = layer): HistoryEntry {
+  const h: HistoryEntry = { created_by: marked ? `${createdBy} # buildkit` : createdBy, comment: HISTORY_COMMENT };
   if (!layer) h.empty_layer = true;
   return h;
 }
