@@ -4,13 +4,15 @@
 // and `docker build` with BuildKit's inline cache (a private dockerd, pushed, then --cache-from on an empty
 // daemon). Every contender's data — state roots, storages, the registry, the sshd data — lives on one fresh
 // tmpfs this script mounts and removes; servers are started and stopped by PID.
-// Phases per contender: cold (a plain build), cold+export (a fresh runner building and exporting), import
-// (a fresh runner building with the cache). export = (cold+export) − cold. Bytes moved through the registry
-// are the registry process's own read/write counts (/proc/PID/io), the same meter for everyone; strata's
-// own counts come from its --metadata-file.
+// Phases per contender: cold (a plain build on an empty runner), export, and import (an empty runner building
+// with the cache). export is what exporting adds: strata — a cached rebuild with --cache-to minus the cached
+// rebuild; docker — the push of the inline-cache image; buildah — (cold build with --cache-to) − cold, since
+// its export happens inside the build. Bytes moved through the registry are counted by a TCP proxy in front
+// of it that every contender talks to (the same meter for everyone); over SFTP, strata's own counts.
 // Run as root after `npx tsc -b test packages/cli`:
 //   node benchmarks/cache/run.mjs [--cases ac] [--peers docker,buildah]
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,67 +49,91 @@ let cleaned = false;
 async function cleanup() {
   if (cleaned) return;
   cleaned = true;
+  if (proxy) proxy.close();
   for (const s of [dockerd, sshd, reg]) if (s) await s.stop().catch((e) => console.error(`stop: ${e.message}`));
   for (const m of mountsUnder(mnt)) spawnSync('umount', ['-l', m]);
   fs.rmSync(work, { recursive: true, force: true });
 }
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { cleanup().finally(() => process.exit(130)); });
 
+/** Runs a command without blocking the event loop (the byte-counting proxy lives in this process). */
 function run(cmd, args, env) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', env: env ?? process.env, maxBuffer: 256 << 20 });
-  if (r.status !== 0) throw new Error(`${path.basename(cmd)} ${args.slice(0, 4).join(' ')}… failed (${r.status}): ${(r.stderr || r.stdout).trim().split('\n').slice(-6).join('\n')}`);
-  return r.stdout + r.stderr;
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.stderr.on('data', (d) => { out += d; });
+    p.on('error', reject);
+    p.on('close', (code) => (code === 0 ? resolve(out)
+      : reject(new Error(`${path.basename(cmd)} ${args.slice(0, 4).join(' ')}… failed (${code}): ${out.trim().split('\n').slice(-6).join('\n')}`))));
+  });
 }
-const timed = (fn) => { const t0 = process.hrtime.bigint(); const out = fn(); return { s: Number(process.hrtime.bigint() - t0) / 1e9, out }; };
-/** The registry's own I/O so far: bytes it wrote (uploads) and read (downloads), from /proc/PID/io. */
-const regIo = () => {
-  const t = fs.readFileSync(`/proc/${reg.pid}/io`, 'utf8');
-  const v = (k) => Number(new RegExp(`^${k}: (\\d+)`, 'm').exec(t)[1]);
-  return { w: v('wchar'), r: v('rchar') };
-};
-const metered = (fn) => { const a = regIo(); const r = timed(fn); const b = regIo(); return { ...r, up: b.w - a.w, down: b.r - a.r }; };
+const timed = async (fn) => { const t0 = process.hrtime.bigint(); const out = await fn(); return { s: Number(process.hrtime.bigint() - t0) / 1e9, out }; };
+/** A TCP proxy in front of the registry counting bytes each way: to the registry (up) and back (down). */
+const meter = { up: 0, down: 0 };
+let proxy = null;
+let regHost = '';
+const startProxy = () => new Promise((resolve) => {
+  proxy = net.createServer((c) => {
+    const u = net.connect(reg.port, '127.0.0.1');
+    c.on('data', (d) => { meter.up += d.length; });
+    u.on('data', (d) => { meter.down += d.length; });
+    c.pipe(u);
+    u.pipe(c);
+    c.on('error', () => u.destroy());
+    u.on('error', () => c.destroy());
+  });
+  proxy.listen(0, '127.0.0.1', () => { regHost = `127.0.0.1:${proxy.address().port}`; resolve(); });
+});
+const metered = async (fn) => { const a = { ...meter }; const r = await timed(fn); return { ...r, up: meter.up - a.up, down: meter.down - a.down }; };
 const bbTar = path.join(mnt, 'busybox.tar');
-const ctxOf = (c, tag) => { const d = path.join(mnt, `ctx-${c}-${tag}`); fs.rmSync(d, { recursive: true, force: true }); run('cp', ['-a', path.join(mnt, `tpl-${c}`), d]); return d; };
+const ctxOf = (c, tag) => { const d = path.join(mnt, `ctx-${c}-${tag}`); fs.rmSync(d, { recursive: true, force: true }); execFileSync('cp', ['-a', path.join(mnt, `tpl-${c}`), d]); return d; };
 
 // ---- strata: a runner is a state root with busybox loaded.
 let runnerN = 0;
-const strataRunner = () => {
+const strataRunner = async () => {
   const root = path.join(mnt, `strata-runner-${++runnerN}`);
-  run(process.execPath, [bin, 'load', '-i', bbTar], { ...process.env, STRATA_ROOT: root });
+  await run(process.execPath, [bin, 'load', '-i', bbTar], { ...process.env, STRATA_ROOT: root });
   return root;
 };
-const strataBuild = (root, ctx, extra, env = {}) => {
+const strataBuild = async (root, ctx, extra, env = {}) => {
   const meta = path.join(mnt, `meta-${Date.now()}.json`);
-  const r = timed(() => run(process.execPath, [bin, 'build', '--progress', 'plain', '--metadata-file', meta, ...extra, ctx], { ...process.env, STRATA_ROOT: root, ...env }));
+  const r = await metered(() => run(process.execPath, [bin, 'build', '--progress', 'plain', '--metadata-file', meta, ...extra, ctx], { ...process.env, STRATA_ROOT: root, ...env }));
   const m = JSON.parse(fs.readFileSync(meta, 'utf8'))['strata.cache'];
   fs.rmSync(meta);
   return { ...r, meta: m };
 };
-function strataCase(c, transport, spec, env) {
-  const A = strataRunner();
-  const cold = strataBuild(A, ctxOf(c, 'a'), []);
-  const A2 = strataRunner();
-  const coldExport = strataBuild(A2, ctxOf(c, 'a2'), ['--cache-to', `${spec},mode=max`], env);
-  const ex = coldExport.meta.remote.exported[0];
-  if (!ex) throw new Error(`strata ${transport}: export failed: ${coldExport.out.split('\n').filter((l) => l.startsWith('WARNING')).join(' ')}`);
-  const B = strataRunner();
-  const imp = strataBuild(B, ctxOf(c, 'b'), ['--cache-from', spec], env);
-  // A one-file change on runner A2, exported again: only the changed steps' blobs should travel.
+async function strataCase(c, transport, spec, env) {
+  const A = await strataRunner();
+  const ctxA = ctxOf(c, 'a');
+  const cold = await strataBuild(A, ctxA, []);
+  const cached = await strataBuild(A, ctxA, []);
+  const exp = await strataBuild(A, ctxA, ['--cache-to', `${spec},mode=max`], env);
+  const ex = exp.meta.remote.exported[0];
+  if (!ex) {
+    const why = exp.out.split('\n').filter((l) => l.startsWith('WARNING')).join(' ');
+    throw new Error(`strata ${transport}: export failed: ${why}${transport === 'sftp' ? `; sshd says: ${sshd.log().trim().split('\n').slice(-4).join(' / ')}` : ''}`);
+  }
+  const B = await strataRunner();
+  const imp = await strataBuild(B, ctxOf(c, 'b'), ['--cache-from', spec], env);
+  // A one-file change on runner A, exported again: only the changed steps' blobs should travel.
   const ctxChanged = ctxOf(c, 'a3');
   cases[c].change(ctxChanged);
-  const again = strataBuild(A2, ctxChanged, ['--cache-to', `${spec},mode=max`], env);
-  for (const r of [A, A2, B]) fs.rmSync(r, { recursive: true, force: true });
-  const imported = imp.meta.remote.imported;
+  const again = await strataBuild(A, ctxChanged, ['--cache-to', `${spec},mode=max`], env);
+  for (const r of [A, B]) fs.rmSync(r, { recursive: true, force: true });
+  const viaRegistry = transport === 'registry';
+  const ag = again.meta.remote.exported[0];
   return {
-    cold: cold.s, coldExport: coldExport.s, import: imp.s, up: ex.bytesUploaded, down: imported.bytesDownloaded,
-    note: `import ${imp.meta.cached} cached/${imp.meta.ran} run; change re-export: ${again.meta.remote.exported[0].blobsUploaded} blob(s), ${(again.meta.remote.exported[0].bytesUploaded / 1024).toFixed(0)} kB`,
+    cold: cold.s, export: Math.max(0, exp.s - cached.s), import: imp.s,
+    up: viaRegistry ? exp.up : ex.bytesUploaded, down: viaRegistry ? imp.down : imp.meta.remote.imported.bytesDownloaded,
+    note: `import ${imp.meta.cached} cached/${imp.meta.ran} run; after a one-file change the export sent ${ag.blobsUploaded} blob(s), ${(ag.bytesUploaded / 1024).toFixed(0)} kB`,
   };
 }
 
 // ---- peers, through the same registry
 const bhFlags = (n) => ['--root', path.join(mnt, `buildah-${n}`), '--runroot', path.join(mnt, `buildah-run-${n}`), '--storage-driver', 'overlay'];
 let bhN = 0;
-const bhRunner = () => { const n = ++bhN; run('/usr/bin/buildah', [...bhFlags(n), 'pull', '-q', `docker-archive:${bbTar}`]); return n; };
+const bhRunner = async () => { const n = ++bhN; await run('/usr/bin/buildah', [...bhFlags(n), 'pull', '-q', `docker-archive:${bbTar}`]); return n; };
 const bhDone = (n) => {
   spawnSync('/usr/bin/buildah', [...bhFlags(n), 'rm', '-a']);
   for (const m of [...mountsUnder(path.join(mnt, `buildah-${n}`)), ...mountsUnder(path.join(mnt, `buildah-run-${n}`))]) spawnSync('umount', ['-l', m]);
@@ -115,60 +141,60 @@ const bhDone = (n) => {
   fs.rmSync(path.join(mnt, `buildah-run-${n}`), { recursive: true, force: true });
 };
 const bhBuild = (n, ctx, extra) => run('/usr/bin/buildah', [...bhFlags(n), 'bud', '--layers', '--runtime=/usr/sbin/runc', '--isolation=oci', '--network=none', '--tls-verify=false', ...extra, '-t', 'bench', ctx]);
-function buildahCase(c) {
-  const cache = `${reg.host}/buildah/${c}`;
-  const a = bhRunner();
-  const cold = timed(() => bhBuild(a, ctxOf(c, 'ha'), []));
-  const a2 = bhRunner();
-  const ce = metered(() => bhBuild(a2, ctxOf(c, 'ha2'), ['--cache-to', cache]));
-  const b = bhRunner();
-  const imp = metered(() => bhBuild(b, ctxOf(c, 'hb'), ['--cache-from', cache]));
+async function buildahCase(c) {
+  const cache = `${regHost}/buildah/${c}`;
+  const a = await bhRunner();
+  const cold = await timed(() => bhBuild(a, ctxOf(c, 'ha'), []));
+  const a2 = await bhRunner();
+  const ce = await metered(() => bhBuild(a2, ctxOf(c, 'ha2'), ['--cache-to', cache]));
+  const b = await bhRunner();
+  const imp = await metered(() => bhBuild(b, ctxOf(c, 'hb'), ['--cache-from', cache]));
   const usedCache = (imp.out.match(/Using cache/g) ?? []).length;
   for (const n of [a, a2, b]) bhDone(n);
-  return { cold: cold.s, coldExport: ce.s, import: imp.s, up: ce.up, down: imp.down, note: `import: ${usedCache} "Using cache"` };
+  return { cold: cold.s, export: Math.max(0, ce.s - cold.s), import: imp.s, up: ce.up, down: imp.down, note: `import: ${usedCache} "Using cache"` };
 }
-function dockerCase(c) {
-  const ref = `${reg.host}/docker/${c}:latest`;
-  const reset = () => { spawnSync('/usr/bin/docker', ['rmi', '-f', ref, 'bench'], { env: dockerd.env }); run('/usr/bin/docker', ['builder', 'prune', '-af'], dockerd.env); };
+async function dockerCase(c) {
+  const ref = `${regHost}/docker/${c}:latest`;
+  const reset = async () => { spawnSync('/usr/bin/docker', ['rmi', '-f', ref, 'bench'], { env: dockerd.env }); await run('/usr/bin/docker', ['builder', 'prune', '-af'], dockerd.env); };
   const build = (ctx, extra) => run('/usr/bin/docker', ['build', '--network=none', '--progress=plain', ...extra, ctx], dockerd.env);
-  reset();
-  const cold = timed(() => build(ctxOf(c, 'da'), ['-t', 'bench']));
-  reset();
-  const ce = metered(() => { build(ctxOf(c, 'da2'), ['--build-arg', 'BUILDKIT_INLINE_CACHE=1', '-t', ref]); return run('/usr/bin/docker', ['push', ref], dockerd.env); });
-  reset();
-  const imp = metered(() => build(ctxOf(c, 'db'), ['--cache-from', ref, '-t', 'bench']));
-  const usedCache = (imp.out.match(/CACHED/g) ?? []).length;
-  reset();
-  return { cold: cold.s, coldExport: ce.s, import: imp.s, up: ce.up, down: imp.down, note: `import: ${usedCache} CACHED` };
+  await reset();
+  const cold = await timed(() => build(ctxOf(c, 'da'), ['--build-arg', 'BUILDKIT_INLINE_CACHE=1', '-t', ref]));
+  const push = await metered(() => run('/usr/bin/docker', ['push', ref], dockerd.env));
+  await reset();
+  const imp = await metered(() => build(ctxOf(c, 'db'), ['--cache-from', ref, '-t', 'bench']));
+  const usedCache = (imp.out.match(/ CACHED/g) ?? []).length;
+  await reset();
+  return { cold: cold.s, export: push.s, import: imp.s, up: push.up, down: imp.down, note: `import: ${usedCache} CACHED` };
 }
 
 const results = {}; // results[case][contender] = { cold, coldExport, import, up, down, note }
 try {
   const seed = path.join(mnt, 'seed');
-  run('bash', [path.join(repo, 'fixtures', 'make-busybox.sh'), seed]);
-  run(process.execPath, [bin, 'save', '-o', bbTar, '--format', 'docker', 'busybox:latest'], { ...process.env, STRATA_ROOT: seed });
+  await run('bash', [path.join(repo, 'fixtures', 'make-busybox.sh'), seed]);
+  await run(process.execPath, [bin, 'save', '-o', bbTar, '--format', 'docker', 'busybox:latest'], { ...process.env, STRATA_ROOT: seed });
   fs.rmSync(seed, { recursive: true, force: true });
   reg = await startRegistry();
+  await startProxy();
   sshd = await startSshd();
   if (PEERS.includes('docker')) {
     dockerd = await startDockerd({ base: mnt });
-    run('/usr/bin/docker', ['load', '-i', bbTar], dockerd.env);
+    await run('/usr/bin/docker', ['load', '-i', bbTar], dockerd.env);
   }
   console.log(`cache benchmark: cases ${CASES.join('')}, peers ${PEERS.join(', ') || 'none'}, data on tmpfs at ${mnt}`);
   for (const c of CASES) {
     cases[c].make(path.join(mnt, `tpl-${c}`));
     results[c] = {};
     const contenders = {
-      'strata-registry': () => strataCase(c, 'registry', `type=registry,ref=${reg.host}/strata/${c}`),
+      'strata-registry': () => strataCase(c, 'registry', `type=registry,ref=${regHost}/strata/${c}`),
       'strata-sftp': () => strataCase(c, 'sftp', `type=sftp,url=sftp://${sshd.user}@127.0.0.1:${sshd.port}${sshd.dataDir}/${c},key=${sshd.clientKey},known_hosts=${sshd.knownHosts}`),
       ...(PEERS.includes('buildah') ? { buildah: () => buildahCase(c) } : {}),
       ...(PEERS.includes('docker') ? { docker: () => dockerCase(c) } : {}),
     };
     for (const [name, fn] of Object.entries(contenders)) {
       try {
-        results[c][name] = fn();
+        results[c][name] = await fn();
         const r = results[c][name];
-        console.log(`  ${c} ${name.padEnd(16)} cold ${r.cold.toFixed(2)} s, cold+export ${r.coldExport.toFixed(2)} s, import+build ${r.import.toFixed(2)} s  (${r.note})`);
+        console.log(`  ${c} ${name.padEnd(16)} cold ${r.cold.toFixed(2)} s, export ${r.export.toFixed(2)} s, import+build ${r.import.toFixed(2)} s  (${r.note})`);
       } catch (e) {
         console.log(`  ${c} ${name.padEnd(16)} FAILED: ${e.message.split('\n')[0]}`);
       }
@@ -185,20 +211,20 @@ try {
 // ---- report
 const mb = (b) => (b === undefined ? '    -' : (b / 1048576).toFixed(1).padStart(6));
 const f = (x) => (x === undefined || Number.isNaN(x) ? '    -' : x.toFixed(2).padStart(6));
-console.log('\nseconds and MB moved; export = (cold+export) − cold; ratio = strata-registry / the faster peer (lower is better)');
+console.log('\nseconds and MB moved (registry bytes: counted by the proxy); ratio = strata-registry / the faster peer');
 console.log('case contender          cold  export  import   MB up MB down');
 const misses = [];
 for (const [c, byName] of Object.entries(results)) {
   for (const [name, r] of Object.entries(byName)) {
-    console.log(`${c}    ${name.padEnd(16)} ${f(r.cold)}  ${f(Math.max(0, r.coldExport - r.cold))}  ${f(r.import)}  ${mb(r.up)}  ${mb(r.down)}`);
+    console.log(`${c}    ${name.padEnd(16)} ${f(r.cold)}  ${f(r.export)}  ${f(r.import)}  ${mb(r.up)}  ${mb(r.down)}`);
   }
   const s = byName['strata-registry'];
   const peers = Object.entries(byName).filter(([n]) => !n.startsWith('strata'));
   if (!s || peers.length === 0) continue;
-  const fastest = (k) => peers.map(([n, r]) => [n, k(r)]).sort((a, b) => a[1] - b[1])[0];
-  const [pe, exPeer] = fastest((r) => Math.max(0.01, r.coldExport - r.cold));
+  const fastest = (k) => peers.map(([n, r]) => [n, k(r)]).sort((x, y) => x[1] - y[1])[0];
+  const [pe, exPeer] = fastest((r) => Math.max(0.01, r.export));
   const [pi, impPeer] = fastest((r) => r.import);
-  const exRatio = Math.max(0, s.coldExport - s.cold) / exPeer;
+  const exRatio = s.export / exPeer;
   const impRatio = s.import / impPeer;
   console.log(`${c}    ratios: export ${exRatio.toFixed(2)}x ${pe} (target ≤0.5) ${exRatio <= 0.5 ? 'ok' : 'MISS'}; import+build ${impRatio.toFixed(2)}x ${pi} (target ≤0.5) ${impRatio <= 0.5 ? 'ok' : 'MISS'}`);
   if (exRatio > 0.5) misses.push(`${c} export ${exRatio.toFixed(2)}x`);

@@ -1,7 +1,9 @@
 /**
  * A real OpenSSH server for tests: Debian's /usr/sbin/sshd on 127.0.0.1 on a free port, with its own host
  * key, config, and a test user that logs in with a key (authorized_keys in the temp dir) or a password.
- * The SFTP subsystem is sshd's internal-sftp. Stopped by PID; the test user is removed if this made it.
+ * Only internal-sftp runs (ForceCommand), and the user's shell is nologin. Stopped by PID. The user and its
+ * password are shared by every test process on the machine (created once, never removed), so concurrent
+ * suites do not pull the account from under each other.
  *
  *   const s = await startSshd();
  *   // sftp://${s.user}@127.0.0.1:${s.port}${s.dataDir}  key=s.clientKey  known_hosts=s.knownHosts
@@ -9,7 +11,7 @@
  */
 import { spawn, execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, linkSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,6 +42,23 @@ function userExists(name: string): boolean {
   return spawnSync('id', ['-u', name]).status === 0;
 }
 
+/** Where the shared password lives (root only; /run is cleared at boot, and then a new one is set). */
+const PASSWORD_FILE = '/run/strata-test-sftp-password';
+
+/** The test user's password: made once (temp file, then link(2) so concurrent makers agree), then read. */
+function sharedPassword(): string {
+  try {
+    return readFileSync(PASSWORD_FILE, 'utf8').trim();
+  } catch { /* make it */ }
+  const tmp = `${PASSWORD_FILE}.${process.pid}`;
+  writeFileSync(tmp, randomBytes(12).toString('base64url'), { mode: 0o600 });
+  try {
+    linkSync(tmp, PASSWORD_FILE);
+  } catch { /* another process made it first: theirs wins */ }
+  rmSync(tmp, { force: true });
+  return readFileSync(PASSWORD_FILE, 'utf8').trim();
+}
+
 function waitPort(port: number, deadline: number, exited: () => boolean): Promise<boolean> {
   return new Promise((resolve) => {
     const attempt = () => {
@@ -56,9 +75,11 @@ function waitPort(port: number, deadline: number, exited: () => boolean): Promis
 export async function startSshd(): Promise<SshdServer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'strata-sshd-'));
   chmodSync(dir, 0o755);
-  const createdUser = !userExists(SSHD_USER);
-  if (createdUser) execFileSync('useradd', ['--system', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/bin/sh', SSHD_USER]);
-  const password = randomBytes(9).toString('base64url');
+  if (!userExists(SSHD_USER)) {
+    spawnSync('useradd', ['--system', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', SSHD_USER]);
+    if (!userExists(SSHD_USER)) throw new Error(`cannot create the test user ${SSHD_USER}`);
+  }
+  const password = sharedPassword();
   execFileSync('chpasswd', [], { input: `${SSHD_USER}:${password}\n` });
   const uid = Number(execFileSync('id', ['-u', SSHD_USER], { encoding: 'utf8' }).trim());
   const gid = Number(execFileSync('id', ['-g', SSHD_USER], { encoding: 'utf8' }).trim());
@@ -82,7 +103,7 @@ export async function startSshd(): Promise<SshdServer> {
       `Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${hostKey}`, `PidFile ${path.join(dir, 'sshd.pid')}`,
       `AuthorizedKeysFile ${authorized}`, 'StrictModes no', 'PubkeyAuthentication yes', 'PasswordAuthentication yes',
       'KbdInteractiveAuthentication no', 'UsePAM no', 'PermitRootLogin no', `AllowUsers ${SSHD_USER}`,
-      'Subsystem sftp internal-sftp', 'LogLevel VERBOSE', 'MaxStartups 100', 'MaxSessions 100', '',
+      'Subsystem sftp internal-sftp', 'ForceCommand internal-sftp', 'LogLevel VERBOSE', 'MaxStartups 100', 'MaxSessions 100', '',
     ].join('\n'));
     const fd = openSync(logPath, 'w');
     const child: ChildProcess = spawn(SSHD_BIN, ['-D', '-e', '-f', config], { stdio: ['ignore', fd, fd] });
@@ -93,10 +114,7 @@ export async function startSshd(): Promise<SshdServer> {
       const knownHosts = path.join(dir, 'known_hosts');
       const pub = readFileSync(`${hostKey}.pub`, 'utf8').trim().split(/\s+/);
       writeFileSync(knownHosts, `[127.0.0.1]:${port} ${pub[0]} ${pub[1]}\n`);
-      const cleanup = () => {
-        rmSync(dir, { recursive: true, force: true });
-        if (createdUser) spawnSync('userdel', [SSHD_USER]);
-      };
+      const cleanup = () => rmSync(dir, { recursive: true, force: true });
       const onExit = () => { try { process.kill(child.pid!, 'SIGKILL'); } catch { /* gone */ } cleanup(); };
       process.once('exit', onExit);
       return {
@@ -116,7 +134,6 @@ export async function startSshd(): Promise<SshdServer> {
     if (attempt >= 3) {
       const why = log().trim().split('\n').pop() ?? '';
       rmSync(dir, { recursive: true, force: true });
-      if (createdUser) spawnSync('userdel', [SSHD_USER]);
       throw new Error(`sshd did not start on 127.0.0.1:${port}: ${why}`);
     }
   }

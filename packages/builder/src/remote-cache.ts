@@ -143,7 +143,17 @@ export class RemoteSources {
 
   /** Downloads the given layers now (the output image's), so a bad blob shows before anything is written. */
   async prefetch(layers: readonly LayerRef[]): Promise<void> {
-    for (const l of layers) await this.ensure(l.digest);
+    const todo = layers.filter((l) => this.origin.has(l.digest));
+    let first: unknown;
+    let next = 0;
+    const worker = async () => {
+      while (next < todo.length) {
+        const l = todo[next++]!;
+        await this.ensure(l.digest).catch((e: unknown) => { first ??= e; next = todo.length; });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(8, todo.length) }, worker));
+    if (first !== undefined) throw first;
   }
 
   /** The bad blob behind a failure, when the failure was one (found through `cause` chains). */
