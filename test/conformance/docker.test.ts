@@ -19,6 +19,8 @@ const cases: Array<{ name: string; dir: string; buildArgs?: string[] }> = [
   { name: 'run-fs', dir: path.join(fixtures, 'run-fs') },
   { name: 'etc-files', dir: path.join(fixtures, 'etc-files') },
   { name: 'add-tar', dir: path.join(fixtures, 'add-tar') },
+  { name: 'onbuild', dir: path.join(fixtures, 'onbuild') },
+  { name: 'users', dir: path.join(fixtures, 'users') },
   { name: 'args-stages', dir: path.join(fixtures, 'args-stages'), buildArgs: ['V=override'] },
 ];
 
