@@ -10,7 +10,9 @@
 // its export happens inside the build. Bytes moved through the registry are counted by a TCP proxy in front
 // of it that every contender talks to (the same meter for everyone); over SFTP, strata's own counts.
 // Run as root after `npx tsc -b test packages/cli`:
-//   node benchmarks/cache/run.mjs [--cases ac] [--peers docker,buildah]
+//   node benchmarks/cache/run.mjs [--cases ace] [--peers docker,buildah] [--rounds 3]
+// Each contender runs --rounds times (fresh runners and a fresh cache repository or directory each round);
+// the tables show medians.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
 import fs from 'node:fs';
@@ -27,7 +29,8 @@ const { startRegistry } = await support('registry-server.js');
 const { startSshd } = await support('sshd-server.js');
 
 const opt = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
-const CASES = opt('cases', 'ac').split('');
+const CASES = opt('cases', 'ace').split('');
+const ROUNDS = Number(opt('rounds', '3'));
 let PEERS = opt('peers', 'docker,buildah').split(',').filter(Boolean);
 if (process.getuid() !== 0) { console.error('run as root (mounts, dockerd, buildah, sshd)'); process.exit(2); }
 for (const c of CASES) if (!cases[c]) { console.error(`unknown case ${c}`); process.exit(2); }
@@ -141,8 +144,8 @@ const bhDone = (n) => {
   fs.rmSync(path.join(mnt, `buildah-run-${n}`), { recursive: true, force: true });
 };
 const bhBuild = (n, ctx, extra) => run('/usr/bin/buildah', [...bhFlags(n), 'bud', '--layers', '--runtime=/usr/sbin/runc', '--isolation=oci', '--network=none', '--tls-verify=false', ...extra, '-t', 'bench', ctx]);
-async function buildahCase(c) {
-  const cache = `${regHost}/buildah/${c}`;
+async function buildahCase(c, round) {
+  const cache = `${regHost}/buildah/${c}-r${round}`;
   const a = await bhRunner();
   const cold = await timed(() => bhBuild(a, ctxOf(c, 'ha'), []));
   const a2 = await bhRunner();
@@ -153,8 +156,8 @@ async function buildahCase(c) {
   for (const n of [a, a2, b]) bhDone(n);
   return { cold: cold.s, export: Math.max(0, ce.s - cold.s), import: imp.s, up: ce.up, down: imp.down, note: `import: ${usedCache} "Using cache"` };
 }
-async function dockerCase(c) {
-  const ref = `${regHost}/docker/${c}:latest`;
+async function dockerCase(c, round) {
+  const ref = `${regHost}/docker/${c}-r${round}:latest`;
   const reset = async () => { spawnSync('/usr/bin/docker', ['rmi', '-f', ref, 'bench'], { env: dockerd.env }); await run('/usr/bin/docker', ['builder', 'prune', '-af'], dockerd.env); };
   const build = (ctx, extra) => run('/usr/bin/docker', ['build', '--network=none', '--progress=plain', ...extra, ctx], dockerd.env);
   await reset();
@@ -180,19 +183,22 @@ try {
     dockerd = await startDockerd({ base: mnt });
     await run('/usr/bin/docker', ['load', '-i', bbTar], dockerd.env);
   }
-  console.log(`cache benchmark: cases ${CASES.join('')}, peers ${PEERS.join(', ') || 'none'}, data on tmpfs at ${mnt}`);
+  console.log(`cache benchmark: ${ROUNDS} round(s), cases ${CASES.join('')}, peers ${PEERS.join(', ') || 'none'}, data on tmpfs at ${mnt}`);
   for (const c of CASES) {
     cases[c].make(path.join(mnt, `tpl-${c}`));
     results[c] = {};
     const contenders = {
-      'strata-registry': () => strataCase(c, 'registry', `type=registry,ref=${regHost}/strata/${c}`),
-      'strata-sftp': () => strataCase(c, 'sftp', `type=sftp,url=sftp://${sshd.user}@127.0.0.1:${sshd.port}${sshd.dataDir}/${c},key=${sshd.clientKey},known_hosts=${sshd.knownHosts}`),
-      ...(PEERS.includes('buildah') ? { buildah: () => buildahCase(c) } : {}),
-      ...(PEERS.includes('docker') ? { docker: () => dockerCase(c) } : {}),
+      'strata-registry': (round) => strataCase(c, 'registry', `type=registry,ref=${regHost}/strata/${c}-r${round}`),
+      'strata-sftp': (round) => strataCase(c, 'sftp', `type=sftp,url=sftp://${sshd.user}@127.0.0.1:${sshd.port}${sshd.dataDir}/${c}-r${round},key=${sshd.clientKey},known_hosts=${sshd.knownHosts}`),
+      ...(PEERS.includes('buildah') ? { buildah: (round) => buildahCase(c, round) } : {}),
+      ...(PEERS.includes('docker') ? { docker: (round) => dockerCase(c, round) } : {}),
     };
     for (const [name, fn] of Object.entries(contenders)) {
       try {
-        results[c][name] = await fn();
+        const rounds = [];
+        for (let round = 1; round <= ROUNDS; round++) rounds.push(await fn(round));
+        const med = (k) => { const xs = rounds.map((x) => x[k]).sort((a, b) => a - b); return xs.length % 2 ? xs[(xs.length - 1) / 2] : (xs[xs.length / 2 - 1] + xs[xs.length / 2]) / 2; };
+        results[c][name] = { cold: med('cold'), export: med('export'), import: med('import'), up: med('up'), down: med('down'), note: rounds[0].note };
         const r = results[c][name];
         console.log(`  ${c} ${name.padEnd(16)} cold ${r.cold.toFixed(2)} s, export ${r.export.toFixed(2)} s, import+build ${r.import.toFixed(2)} s  (${r.note})`);
       } catch (e) {
@@ -209,9 +215,9 @@ try {
 }
 
 // ---- report
-const mb = (b) => (b === undefined ? '    -' : (b / 1048576).toFixed(1).padStart(6));
+const mb = (b) => (b === undefined ? '    -' : (b / 1048576).toFixed(2).padStart(6));
 const f = (x) => (x === undefined || Number.isNaN(x) ? '    -' : x.toFixed(2).padStart(6));
-console.log('\nseconds and MB moved (registry bytes: counted by the proxy); ratio = strata-registry / the faster peer');
+console.log(`\nmedian seconds and MB moved over ${ROUNDS} round(s) (registry bytes: counted by the proxy); ratio = strata-registry / the faster peer`);
 console.log('case contender          cold  export  import   MB up MB down');
 const misses = [];
 for (const [c, byName] of Object.entries(results)) {

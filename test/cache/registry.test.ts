@@ -41,6 +41,19 @@ describe('remote cache: type=registry (docker-registry on 127.0.0.1)', function 
       assert.equal(same.meta.cached, 4, same.log);
     });
 
+    it('export mounts blobs the registry already holds in another repository instead of uploading them', async () => {
+      const A = runner();
+      const ctx = A.context('proj', PROJECT);
+      const image = `${reg.host}/apps/proj:1`;
+      await A.mustBuild(ctx, ['-t', image, '--push', '--insecure']);
+      const got = await A.mustBuild(ctx, ['--cache-to', `type=registry,ref=${repo}:m,mode=max`]);
+      const ex = got.meta.remote!.exported[0]!;
+      // The image's three new layers are in apps/proj already; only the builder stage's layer travels.
+      assert.equal(ex.blobsMounted, 3, JSON.stringify(ex));
+      assert.equal(ex.blobsUploaded, 1);
+      assert.ok(ex.bytesUploaded > 400000 && ex.bytesUploaded < 500000, `uploaded ${ex.bytesUploaded} bytes`);
+    });
+
     it('a blob deleted from the registry makes its entry a miss with one warning', async () => {
       const A = runner();
       await A.mustBuild(A.context('proj', PROJECT), ['-t', 'app', '--cache-to', `type=registry,ref=${repo}:c,mode=max`]);

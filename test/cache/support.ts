@@ -9,7 +9,7 @@ export interface RemoteMeta {
   ran: number;
   remote?: {
     imported: { probes: number; hits: number; blobsDownloaded: number; bytesDownloaded: number };
-    exported: Array<{ to: string; entriesWritten: number; entriesPresent: number; blobsUploaded: number; blobsPresent: number; bytesUploaded: number; mounts?: { mounts: number; files: number; transferred: number } }>;
+    exported: Array<{ to: string; entriesWritten: number; entriesPresent: number; blobsUploaded: number; blobsMounted: number; blobsPresent: number; bytesUploaded: number; mounts?: { mounts: number; files: number; transferred: number } }>;
     mountsImported?: { mounts: number; files: number; transferred: number };
   };
 }

@@ -38,6 +38,7 @@ export class RemoteSources {
   hits = 0;
   /** Entries this build took from a source (recorded locally): forgotten again when a blob of theirs is bad. */
   private readonly taken = new Map<string, CacheEntry>();
+  private readonly inflight = new Map<string, Promise<void>>();
 
   constructor(specs: CacheSpec[], private readonly cs: ContentStore, private readonly warn: Warn, private readonly required: boolean) {
     this.sources = specs.map((spec) => ({ spec, remote: new RemoteCache(openBackend(spec.location)) }));
@@ -108,7 +109,17 @@ export class RemoteSources {
   }
 
   /** Downloads a blob a remote hit named unless it is local (verified; RemoteBlobError when bad). */
-  async ensure(digest: Digest): Promise<void> {
+  ensure(digest: Digest): Promise<void> {
+    // One download per blob, however many steps and the output ask for it at once.
+    let p = this.inflight.get(digest);
+    if (!p) {
+      p = this.download(digest).finally(() => this.inflight.delete(digest));
+      this.inflight.set(digest, p);
+    }
+    return p;
+  }
+
+  private async download(digest: Digest): Promise<void> {
     if (await this.cs.has(digest)) return;
     const o = this.origin.get(digest);
     if (!o) return;

@@ -36,7 +36,9 @@ export class LocalDirOps implements FileOps {
   async openRead(rel: string): Promise<Readable> {
     const file = this.p(rel);
     await access(file).catch((e) => { throw new RemoteCacheError(`${this.label}: cannot read ${rel}: ${why(e)}`); });
-    return createReadStream(file);
+    const s = createReadStream(file);
+    s.on('error', () => {});
+    return s;
   }
 
   exists(rel: string): Promise<boolean> {

@@ -199,7 +199,12 @@ export class RegistryBackend implements CacheBackend {
   }
 
   readBlob(desc: Descriptor): Promise<Readable> {
-    return this.guard(`fetch blob ${desc.digest}`, async () => (await this.client.blobResponse(desc.digest)).body);
+    return this.guard(`fetch blob ${desc.digest}`, async () => {
+      const body = (await this.client.blobResponse(desc.digest)).body;
+      // The consumer sees errors through its reads; this only keeps an early one from being uncaught.
+      body.on('error', () => {});
+      return body;
+    });
   }
 
   writeBlob(desc: Descriptor, open: () => Promise<Readable>, mountFrom: string[] = []): Promise<BlobPut> {

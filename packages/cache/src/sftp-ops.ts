@@ -119,7 +119,10 @@ export class SftpOps implements FileOps {
   async openRead(rel: string): Promise<Readable> {
     const c = await this.connect();
     if (!(await c.exists(this.p(rel)).catch(() => false))) throw new RemoteCacheError(`${this.label}: ${rel} is missing`);
-    return c.createReadStream(this.p(rel)) as unknown as Readable;
+    const s = c.createReadStream(this.p(rel)) as unknown as Readable;
+    // The consumer sees errors through its reads; this only keeps an early one from being uncaught.
+    s.on('error', () => {});
+    return s;
   }
 
   async exists(rel: string): Promise<boolean> {
@@ -149,7 +152,14 @@ export class SftpOps implements FileOps {
     try {
       await c.mkdir(path.posix.dirname(tmp), true).catch(() => {});
       await c.mkdir(path.posix.dirname(file), true).catch(() => {});
-      await c.put(Buffer.isBuffer(data) ? data : await data(), tmp);
+      let src: Buffer | Readable;
+      if (Buffer.isBuffer(data)) src = data;
+      else {
+        src = await data();
+        // A failed upload may leave the source erroring after put() gave up on it: never uncaught.
+        src.on('error', () => {});
+      }
+      await c.put(src, tmp);
       if (replace) {
         await c.posixRename(tmp, file);
         return true;
