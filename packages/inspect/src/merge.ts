@@ -66,16 +66,17 @@ export class MergedTree {
       for (const r of removed) hiddenHere.set(r.path, r);
       obs.deleted?.(f, removed, L);
     }
-    for (const f of layer.entries) {
+    for (let f of layer.entries) {
       if (f.type === 'whiteout' || f.type === 'opaque') continue;
       const existing = this.get(f.path);
       const before = existing ? (existing.implicit ? undefined : existing.facts) : hiddenHere.get(f.path);
       if (f.type === 'hardlink' && f.linkname !== undefined) {
         // The target may come later in this layer's tar (sorted writers put links before targets) or below.
+        // A copy carries the target's hash: scans are shared between images, whose lower layers may differ.
         const target = this.layerFiles(layer).get(f.linkname) ?? this.get(f.linkname)?.facts;
         if (target && (target.type === 'file' || target.type === 'hardlink')) {
-          f.hash = target.hash;
-          f.contentSize = target.contentSize ?? target.size;
+          f = { ...f, contentSize: target.contentSize ?? target.size };
+          if (target.hash !== undefined) f.hash = target.hash;
         }
       }
       this.put(f, L, existing);

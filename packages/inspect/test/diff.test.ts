@@ -1,11 +1,12 @@
 import { strict as assert } from 'node:assert';
 import { diffImages, diffLayers } from '../src/diff.js';
 import { readMeta } from '../src/image-meta.js';
-import { scanImage } from '../src/load.js';
+import { scanImage, scanImages } from '../src/load.js';
 import { diffMarkdown } from '../src/render/diff-markdown.js';
 import { diffText } from '../src/render/diff-text.js';
 import { rebuildImage, wasteImage, wasteSteps } from './support/fixtures.js';
 import { buildImage } from './support/memory-image.js';
+import { file, hardlink } from './support/entries.js';
 
 async function load() {
   const [ia, ib] = await Promise.all([wasteImage(), rebuildImage()]);
@@ -64,6 +65,19 @@ describe('diff: two builds of one app', () => {
     assert.deepEqual(lines(d), ['removed /app  @a:2', 'removed /app/main  @a:2', 'removed /app/tool-copy  @a:2'].map((l) => l.replace('  ', ' ')));
     assert.deepEqual(d.alignment.map((r) => r.status), ['same', 'same', 'only-a']);
     assert.match(diffText(d), /\nA \(full\) layer 2, history #3: COPY app \/app # buildkit — layer not in B\n/);
+  });
+
+  it('a shared layer\'s hardlink takes its content from each image\'s own lower layer', async () => {
+    const link = { createdBy: 'RUN ln /a /b', entries: [hardlink('b', 'a')] };
+    const ia = await buildImage([{ createdBy: 'ADD a', entries: [file('a', 'one')] }, link]);
+    const ib = await buildImage([{ createdBy: 'ADD a', entries: [file('a', 'two')] }, link]);
+    const [a, b] = await Promise.all([readMeta('a', ia), readMeta('b', ib)]);
+    assert.equal(a.layers[1]!.diffId, b.layers[1]!.diffId, 'the link layer is shared');
+    const [sa, sb] = await scanImages([{ meta: a, image: ia }, { meta: b, image: ib }]);
+    assert.equal(sa![1], sb![1], 'and scanned once');
+    const d = diffImages(a, sa!, b, sb!);
+    assert.deepEqual(d.changes.map((c) => `${c.path} ${c.aspects.join(',')}`), ['/a content', '/b content']);
+    assert.equal(diffImages(a, sa!, a, sa!).changes.length, 0);
   });
 
   it('an image against itself has no changes', async () => {
