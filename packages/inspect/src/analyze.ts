@@ -1,6 +1,7 @@
 import { DiveTally, type DiveEfficiency } from './dive-efficiency.js';
 import type { FileFacts } from './facts.js';
 import type { ImageMeta } from './image-meta.js';
+import { statusOf } from './ls.js';
 import { MergedTree } from './merge.js';
 import type { LayerScan } from './scan.js';
 import type { TreeNode } from './tree.js';
@@ -16,6 +17,7 @@ export interface LayerStats {
   /** Bytes of file content the layer stores. */
   storedBytes: number;
   entries: number;
+  /** Entries that created a path, changed one (a restated parent directory does not count), deleted one. */
   added: number;
   changed: number;
   deleted: number;
@@ -87,7 +89,11 @@ export function analyzeScans(meta: ImageMeta, scans: LayerScan[], opts: AnalyzeO
         if (layers[node.layer]) layers[node.layer]!.hiddenLater += f.size;
         items.push({ path: '/' + f.path, bytes: f.size, layer: node.layer, byLayer, reason });
       },
-      added(_f, before) { if (before) st.changed++; else st.added++; },
+      added(f, before) {
+        const status = statusOf(f, before);
+        if (status === 'added') st.added++;
+        else if (status === 'changed') st.changed++;
+      },
       deleted(f, removed) {
         st.deleted++;
         if (f.type === 'whiteout' && removed[0]?.type === 'dir') whiteoutBytes.set(f.path, removed.reduce((s, r) => s + r.size, 0));

@@ -71,7 +71,8 @@ export function listLayer(scans: LayerScan[], layer: number, path?: string): Lis
   return rows.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : x.status === 'opaque' ? -1 : 1));
 }
 
-function statusOf(f: FileFacts, before: FileFacts | undefined): EntryStatus {
+/** What an added entry did relative to what the lower layers had at its path. */
+export function statusOf(f: FileFacts, before: FileFacts | undefined): EntryStatus {
   if (!before) return 'added';
   const aspects = compareFacts(before, f).filter((a) => !(a === 'mtime' && f.type === 'dir'));
   return aspects.length === 0 ? 'unchanged' : 'changed';
