@@ -12,7 +12,7 @@ const bin = path.join(repoRoot(), 'packages', 'cli', 'dist', 'src', 'bin.js');
 
 /** DESIGN §4: a strata killed at any instant leaves nothing that is trusted half-written. */
 describe('oci store survives SIGKILL during load and import', function () {
-  this.timeout(240000);
+  this.timeout(300000);
   let src: string;
   let work: string;
   before(async () => {
@@ -22,7 +22,7 @@ describe('oci store survives SIGKILL during load and import', function () {
     try {
       const layers = [];
       for (let i = 0; i < 3; i++) {
-        const data = randomBytes(12 << 20);
+        const data = randomBytes(8 << 20);
         const l = await storeLayerTar(store.content, writeLayerTar([{ path: `blob${i}`, type: 'file', mode: 0o644, uid: 0, gid: 0, size: data.length, mtimeNs: 0n, open: () => Readable.from([data]) }]));
         layers.push({ layer: l.layer });
       }
@@ -50,14 +50,15 @@ describe('oci store survives SIGKILL during load and import', function () {
       spawnSync(process.execPath, [bin, ...cmd], { env: { ...process.env, STRATA_ROOT: scratch } });
       const full = Date.now() - t0;
       rmSync(scratch, { recursive: true, force: true });
-      const delays = [0.3, 0.45, 0.6, 0.7, 0.8, 0.9].map((f) => Math.round(f * full));
+      const delays = [0.35, 0.55, 0.75, 0.9].map((f) => Math.round(f * full));
       let progress = 0;
       try {
         for (const ms of delays) {
           const p = spawn(process.execPath, [bin, ...cmd], { env, stdio: 'ignore' });
+          const exited = new Promise((r) => p.on('exit', r));
           await new Promise((r) => setTimeout(r, ms));
           p.kill('SIGKILL');
-          await new Promise((r) => p.on('exit', r));
+          await exited;
           const f = spawnSync(process.execPath, [bin, 'fsck'], { env, encoding: 'utf8' });
           assert.equal(f.status, 0, `after kill at ${ms} ms: ${f.stdout}${f.stderr}`);
           if (existsSync(path.join(root, 'tmp'))) progress += readdirSync(path.join(root, 'tmp')).length + readdirSync(path.join(root, 'blobs', 'sha256')).length;
