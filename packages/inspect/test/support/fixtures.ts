@@ -5,6 +5,8 @@ import { bytes, dir, file, hardlink, opaque, symlink, T0, whiteout } from './ent
 export const PASSWD = 'root:x:0:0::/root:/bin/sh\n';
 /** Content shared by /usr/share/doc/a.txt and b.txt (a duplicate by hash). */
 export const DOC = 'same content\n'.repeat(50);
+/** `cap_net_bind_service+ep` as the kernel stores it (vfs_cap_data revision 2: binary, with NUL bytes). */
+export const CAP_NET_BIND_SERVICE = Buffer.from([1, 0, 0, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 /** One second in nanoseconds. */
 export const SEC = 1_000_000_000n;
 
@@ -67,7 +69,7 @@ export function rebuildImage(): Promise<MemoryImage> {
         dir('etc', { mtimeNs: T0 + SEC }), file('etc/config', 'c'.repeat(1200)),
         file('etc/mode-only', 'm', { mode: 0o640 }), file('etc/owner-only', 'o', { uid: 1001, gid: 1000 }),
         file('etc/mtime-only', 't', { mtimeNs: T0 + 120n * SEC }),
-        file('usr/bin/tool', bytes(5000, 'tool'), { mode: 0o755, xattrs: { 'security.capability': Buffer.from([1, 0, 0, 2, 0x20, 0, 0, 0, 0xff, 0]) } }),
+        file('usr/bin/tool', bytes(5000, 'tool'), { mode: 0o755, xattrs: { 'security.capability': CAP_NET_BIND_SERVICE } }),
         whiteout('tmp/big'), whiteout('var/cache/apt'),
         dir('opt/data'), opaque('opt/data'), file('opt/data/new', bytes(300, 'new')),
         dir('usr/share/doc'), file('usr/share/doc/b.txt', DOC),
