@@ -95,6 +95,7 @@ export async function runExec(svc: StepServices, op: ExecOp, inp: ExecInputs): P
         cwd: op.cwd || '/',
         user: op.user || undefined,
         hostname: 'strata',
+        etcHostname: false,
         network: op.network === 'none' ? 'none' : 'host',
         mounts: prepared.mounts,
         stdin: 'ignore',

@@ -26,13 +26,16 @@ export async function resolvConf(network: 'none' | 'host'): Promise<string> {
   return host.split('\n').filter((l) => !/^\s*nameserver\s+(127\.|::1\b)/.test(l)).join('\n');
 }
 
-/** Writes hosts, resolv.conf and hostname into `dir` and returns their bind mounts. */
-export async function etcMounts(dir: string, hostname: string, network: 'none' | 'host'): Promise<ExecMount[]> {
+/**
+ * Writes hosts, resolv.conf and (unless `withHostname` is false) hostname into `dir` and returns their bind
+ * mounts. Build steps leave /etc/hostname to the image, as BuildKit does, so a RUN may remove or replace it.
+ */
+export async function etcMounts(dir: string, hostname: string, network: 'none' | 'host', withHostname = true): Promise<ExecMount[]> {
   const files: Array<[string, string]> = [
     ['hosts', network === 'host' ? await readFile('/etc/hosts', 'utf8').catch(() => hostsFile(hostname)) : hostsFile(hostname)],
     ['resolv.conf', await resolvConf(network)],
-    ['hostname', `${hostname}\n`],
   ];
+  if (withHostname) files.push(['hostname', `${hostname}\n`]);
   const mounts: ExecMount[] = [];
   for (const [name, text] of files) {
     const source = path.join(dir, name);

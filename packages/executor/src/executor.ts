@@ -82,7 +82,7 @@ export class Executor {
     const hostname = spec.hostname ?? (network === 'host' ? os.hostname() : randomBytes(6).toString('hex'));
     const scratch = await mkdtemp(path.join(this.opts.tmpDir ?? os.tmpdir(), 'strata-run-'));
     try {
-      const mounts: LaunchSpec['mounts'] = await etcMounts(scratch, hostname, network);
+      const mounts: LaunchSpec['mounts'] = await etcMounts(scratch, hostname, network, spec.etcHostname !== false);
       let n = 0;
       for (const m of spec.mounts ?? []) {
         if (m.type !== 'overlay') { mounts.push(m); continue; }

@@ -31,6 +31,8 @@ export interface RunSpec {
   user?: string;
   /** Default: random hex under network none, the host's name under host. */
   hostname?: string;
+  /** Bind a generated /etc/hostname (docker run does; a build step, as in BuildKit, does not). Default true. */
+  etcHostname?: boolean;
   network?: 'none' | 'host';
   mounts?: ExecMount[];
   limits?: Limits;
