@@ -8,7 +8,7 @@ export interface GzipOptions {
   level?: number;
   /** Uncompressed bytes per independently compressed block; fixed, so output does not depend on chunking. */
   blockSize?: number;
-  /** Blocks in flight at once; default the number of CPUs. */
+  /** Blocks in flight at once; default twice the number of CPUs (at least 4). */
   concurrency?: number;
 }
 
@@ -83,7 +83,8 @@ export function gzipParallel(input: AsyncIterable<Buffer | Uint8Array>, opts: Gz
   const o: Required<GzipOptions> = {
     level: opts.level ?? 6,
     blockSize: opts.blockSize ?? 1 << 20,
-    concurrency: opts.concurrency ?? Math.max(2, os.availableParallelism()),
+    // Twice the cores: a queued block keeps each pool thread busy while the main thread hands out the next.
+    concurrency: opts.concurrency ?? Math.max(4, 2 * os.availableParallelism()),
   };
   return Readable.from(gzipBlocks(input, o), { objectMode: false });
 }
