@@ -1,5 +1,5 @@
 import {
-  LocalCacheIndex, RemoteCacheError, exportCacheMounts, exportEntries, importCacheMounts, openBackend, pruneRemote,
+  LocalCacheIndex, RemoteCacheError, WireForms, exportCacheMounts, exportEntries, importCacheMounts, openBackend, pruneRemote,
   type CacheEntry, type CacheSpec, type ExportStats, type LayerChain, type MountSyncStats, type RemotePruneResult,
 } from '@strata/cache';
 import type { Digest, LocalStore } from '@strata/oci';
@@ -47,6 +47,7 @@ export async function exportBuildCache(
   o: { warn: Warn; required: boolean; mounts: boolean },
 ): Promise<CacheExportReport[]> {
   const reports: CacheExportReport[] = [];
+  const wire = new WireForms(root, store.content);
   for (const spec of specs) {
     const backend = openBackend(spec.location);
     try {
@@ -56,7 +57,7 @@ export async function exportBuildCache(
         const ref = parseReference(spec.location.ref, 'cache');
         mountFrom = await mountHintsFromStore(store, ref.registry, ref.repository);
       }
-      const stats = await exportEntries(backend, entries, store.content, { skipBlobs: base, ...(mountFrom ? { mountFrom } : {}) });
+      const stats = await exportEntries(backend, entries, store.content, { skipBlobs: base, wire: (l) => wire.of(l), ...(mountFrom ? { mountFrom } : {}) });
       const report: CacheExportReport = { to: backend.label, ...stats };
       if (o.mounts) report.mounts = await exportCacheMounts(backend, root);
       reports.push(report);

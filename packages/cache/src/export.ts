@@ -1,7 +1,7 @@
 import type { ContentStore, Descriptor, Digest } from '@strata/oci';
 import type { CacheBackend } from './backend.js';
 import { eachLimit } from './pool.js';
-import type { CacheEntry } from './record.js';
+import type { CacheEntry, LayerRef } from './record.js';
 
 /** What an export did. */
 export interface ExportStats {
@@ -24,6 +24,8 @@ export interface ExportOptions {
   mountFrom?: (digest: Digest) => string[];
   /** Uploads at once (default 8). */
   concurrency?: number;
+  /** How each layer travels (uncompressed local layers gzipped); default: as stored. */
+  wire?: (l: LayerRef) => Promise<LayerRef>;
 }
 
 /**
@@ -33,8 +35,21 @@ export interface ExportOptions {
  */
 export async function exportEntries(backend: CacheBackend, entries: readonly CacheEntry[], cs: ContentStore, o: ExportOptions = {}): Promise<ExportStats> {
   const stats: ExportStats = { entriesWritten: 0, entriesPresent: 0, entriesSkipped: 0, blobsUploaded: 0, blobsMounted: 0, blobsPresent: 0, bytesUploaded: 0 };
+  // Entries as they travel: each own layer in its wire form (same diff id), base layers as they are.
+  const wire = o.wire ?? (async (l: LayerRef) => l);
+  const forms = new Map<string, Promise<LayerRef>>();
+  const formOf = (l: LayerRef): Promise<LayerRef> => {
+    if (o.skipBlobs?.has(l.digest)) return Promise.resolve(l);
+    let p = forms.get(l.digest);
+    if (!p) forms.set(l.digest, (p = wire(l)));
+    return p;
+  };
+  const sent: CacheEntry[] = [];
+  await eachLimit(entries, o.concurrency ?? 8, async (e) => {
+    sent.push({ ...e, state: { ...e.state, layers: await Promise.all(e.state.layers.map(formOf)) } });
+  });
   const blobs = new Map<string, Descriptor>();
-  for (const e of entries) for (const l of e.state.layers) if (!o.skipBlobs?.has(l.digest)) blobs.set(l.digest, { mediaType: l.mediaType, digest: l.digest, size: l.size });
+  for (const e of sent) for (const l of e.state.layers) if (!o.skipBlobs?.has(l.digest)) blobs.set(l.digest, { mediaType: l.mediaType, digest: l.digest, size: l.size });
   const present = new Set<string>();
   await eachLimit([...blobs.values()], o.concurrency ?? 8, async (d) => {
     if (!(await cs.has(d.digest))) {
@@ -54,7 +69,7 @@ export async function exportEntries(backend: CacheBackend, entries: readonly Cac
     else stats.blobsPresent++;
   });
   const hits: string[] = [];
-  await eachLimit(entries, o.concurrency ?? 8, async (e) => {
+  await eachLimit(sent, o.concurrency ?? 8, async (e) => {
     const own = e.state.layers.filter((l) => !o.skipBlobs?.has(l.digest));
     if (own.some((l) => !present.has(l.digest))) {
       stats.entriesSkipped++;

@@ -16,3 +16,4 @@ export * from './export.js';
 export * from './file-set.js';
 export * from './prune-remote.js';
 export * from './cache-mounts.js';
+export * from './wire-form.js';

@@ -1,0 +1,44 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { compressionOfMediaType, isDigest, storeLayerTar, type ContentStore, type Digest } from '@strata/oci';
+import { writeFileAtomic } from './atomic.js';
+import type { LayerRef } from './record.js';
+
+/**
+ * The form a layer travels in. The local store keeps new layers uncompressed (as Docker's store does), but
+ * a remote cache is paid for in bytes, so uncompressed layers are gzipped for export, as `docker push` does.
+ * The compressed blob has the same diff id, so an entry naming it unpacks to the same tree and an image
+ * built from it has the same config (image id). Each uncompressed digest → compressed descriptor pair is
+ * remembered under `<root>/cache/wire/`, so a layer is compressed once, however often it is exported.
+ */
+export class WireForms {
+  private readonly dir: string;
+  private readonly memo = new Map<string, Promise<LayerRef>>();
+  constructor(stateRoot: string, private readonly cs: ContentStore) {
+    this.dir = path.join(stateRoot, 'cache', 'wire');
+  }
+
+  /** The layer as it should travel: itself when already compressed, else its gzipped twin. */
+  of(l: LayerRef): Promise<LayerRef> {
+    if (compressionOfMediaType(l.mediaType) !== 'none') return Promise.resolve(l);
+    let p = this.memo.get(l.digest);
+    if (!p) {
+      p = this.make(l);
+      this.memo.set(l.digest, p);
+    }
+    return p;
+  }
+
+  private async make(l: LayerRef): Promise<LayerRef> {
+    const file = path.join(this.dir, `${l.digest.slice(7)}.json`);
+    try {
+      const known = JSON.parse(await readFile(file, 'utf8')) as LayerRef;
+      if (isDigest(known.digest) && known.diffId === l.diffId && (await this.cs.has(known.digest as Digest))) return known;
+    } catch { /* not made yet */ }
+    if (!(await this.cs.has(l.digest))) return l;
+    const stored = await storeLayerTar(this.cs, await this.cs.get(l.digest), 'gzip');
+    const out: LayerRef = { ...stored.descriptor, diffId: l.diffId };
+    await writeFileAtomic(file, JSON.stringify(out));
+    return out;
+  }
+}
