@@ -22,6 +22,7 @@ const cases: Array<{ name: string; dir: string; buildArgs?: string[] }> = [
   { name: 'add-tar', dir: path.join(fixtures, 'add-tar') },
   { name: 'onbuild', dir: path.join(fixtures, 'onbuild') },
   { name: 'users', dir: path.join(fixtures, 'users') },
+  { name: 'mounts-shell', dir: path.join(fixtures, 'mounts-shell') },
   { name: 'args-stages', dir: path.join(fixtures, 'args-stages'), buildArgs: ['V=override'] },
 ];
 
