@@ -1,7 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { BuildEnv, repo } from '../build/support.js';
 import { describeTree } from '../oci/tree.js';
 import { dockerdUnavailable, startDockerd, type Dockerd } from '../support/dockerd.js';
@@ -23,6 +26,7 @@ const cases: Array<{ name: string; dir: string; buildArgs?: string[] }> = [
   { name: 'onbuild', dir: path.join(fixtures, 'onbuild') },
   { name: 'users', dir: path.join(fixtures, 'users') },
   { name: 'mounts-shell', dir: path.join(fixtures, 'mounts-shell') },
+  { name: 'add-url', dir: path.join(fixtures, 'add-url'), buildArgs: ['URL={server}/file.txt', 'TGZ={server}/a.tar.gz'] },
   { name: 'args-stages', dir: path.join(fixtures, 'args-stages'), buildArgs: ['V=override'] },
 ];
 
@@ -30,6 +34,10 @@ describe('conformance: strata build vs docker build (BuildKit)', function () {
   this.timeout(180_000);
   let env: BuildEnv | undefined;
   let dockerd: Dockerd | undefined;
+  // ADD URL sources, on 127.0.0.1 (dockerd shares the host's network namespace, so both builders reach it).
+  let server: Server | undefined;
+  let serverUrl = '';
+  const served: Record<string, Buffer> = { '/file.txt': Buffer.from('served over http\n'), '/a.tar.gz': gzipSync(Buffer.alloc(1024)) };
 
   before(async function () {
     const why = dockerdUnavailable();
@@ -37,6 +45,13 @@ describe('conformance: strata build vs docker build (BuildKit)', function () {
       console.log(`    conformance skipped: ${why}`);
       this.skip();
     }
+    server = createServer((req, res) => {
+      const body = served[req.url ?? ''];
+      if (body) res.writeHead(200, { 'last-modified': 'Tue, 01 Aug 2023 00:00:00 GMT' }).end(body);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    serverUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     env = new BuildEnv();
     dockerd = await startDockerd({ base: env.work });
     const archive = path.join(env.work, 'busybox.tar');
@@ -46,6 +61,7 @@ describe('conformance: strata build vs docker build (BuildKit)', function () {
     assert.equal(loaded.status, 0, loaded.stderr);
   });
   after(async () => {
+    server?.close();
     await dockerd?.stop();
     env?.cleanup();
   });
@@ -61,7 +77,7 @@ describe('conformance: strata build vs docker build (BuildKit)', function () {
         assert.equal(p.status, 0, p.stderr);
       }
       const tag = `conformance-${c.name}:latest`;
-      const args = (c.buildArgs ?? []).flatMap((a) => ['--build-arg', a]);
+      const args = (c.buildArgs ?? []).flatMap((a) => ['--build-arg', a.replace('{server}', serverUrl)]);
       const [db, sb] = await Promise.all([
         d.dockerAsync(['build', '--network=none', '--progress=plain', ...args, '-t', tag, ctx]),
         e.run(['build', '--progress', 'plain', ...args, '-t', tag, ctx]),
