@@ -83,9 +83,10 @@ describe('remote cache: type=registry (docker-registry on 127.0.0.1)', function 
       const ctx = B.context('proj', PROJECT);
       const got = await B.mustBuild(ctx, ['--cache-from', `type=registry,ref=127.0.0.1:${port}/x/cache`, '--cache-to', `type=registry,ref=127.0.0.1:${port}/x/cache`]);
       assert.equal(got.meta.ran, 5);
-      assert.equal(got.warnings.length, 2, got.log);
+      // One place, one warning: the export to it is dropped silently once the import from it failed.
+      assert.equal(got.warnings.length, 1, got.log);
       assert.match(got.warnings[0]!, /cache source registry 127\.0\.0\.1:\d+\/x\/cache:cache unusable, building without it: .*(ECONNREFUSED|refused)/);
-      assert.match(got.warnings[1]!, /cache export to registry .* disabled: .*(ECONNREFUSED|refused)/);
+      assert.equal(got.meta.remote?.exported.length ?? 0, 0);
       const strict = await B.buildWith(ctx, ['--cache-from', `type=registry,ref=127.0.0.1:${port}/x/cache`, '--cache-required']);
       assert.notEqual(strict.status, 0);
       assert.equal(strict.log.trim().split('\n').filter((l) => /cache-from/.test(l)).length, 1, strict.log);

@@ -130,7 +130,7 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
     const required = o.cacheRequired ?? false;
     const remote = new RemoteSources(o.cacheFrom ?? [], store.content, warn, required);
     await remote.check();
-    const cacheTo = await usableTargets(o.cacheTo ?? [], { warn, required });
+    const cacheTo = await usableTargets(o.cacheTo ?? [], { warn, required, warned: remote.failed() });
     const mountsImported = o.cacheMounts ? await importBuildMounts(o.cacheFrom ?? [], root, { warn, required }) : undefined;
     const svc: StepServices = { root, snap, cs: store.content, blobs: remote.blobSource(), now, compression: o.compression ?? 'none', ...(epoch !== undefined ? { epochNs: BigInt(epoch) * 1_000_000_000n } : {}) };
     const cache = new BuildCache(root, store.content, o.warn, remote);

@@ -44,6 +44,11 @@ export class RemoteSources {
     this.sources = specs.map((spec) => ({ spec, remote: new RemoteCache(openBackend(spec.location)) }));
   }
 
+  /** Labels of the sources dropped so far (their one warning is given). */
+  failed(): Set<string> {
+    return new Set(this.sources.filter((s) => s.off).map((s) => s.remote.label));
+  }
+
   /** True when at least one source is configured. */
   get active(): boolean {
     return this.sources.length > 0;

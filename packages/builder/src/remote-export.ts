@@ -76,7 +76,7 @@ export async function exportBuildCache(
  * Drops the `--cache-to` destinations that cannot be written (one warning each), before the build spends
  * any time; with --cache-required the first such destination fails the build.
  */
-export async function usableTargets(specs: CacheSpec[], o: { warn: Warn; required: boolean }): Promise<CacheSpec[]> {
+export async function usableTargets(specs: CacheSpec[], o: { warn: Warn; required: boolean; warned?: Set<string> }): Promise<CacheSpec[]> {
   const ok = await Promise.all(specs.map(async (spec) => {
     const backend = openBackend(spec.location);
     try {
@@ -85,7 +85,8 @@ export async function usableTargets(specs: CacheSpec[], o: { warn: Warn; require
     } catch (e) {
       if (!(e instanceof RemoteCacheError)) throw e;
       if (o.required) throw new BuildError(`--cache-to ${spec.text}: ${e.message}`);
-      o.warn(`cache export to ${backend.label} disabled: ${e.message.replace(`${backend.label}: `, '')}`);
+      // The same place already failed as a --cache-from source: its one warning said why.
+      if (!o.warned?.has(backend.label)) o.warn(`cache export to ${backend.label} disabled: ${e.message.replace(`${backend.label}: `, '')}`);
       return false;
     } finally {
       await backend.close();
