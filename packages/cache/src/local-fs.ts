@@ -81,8 +81,14 @@ export class LocalDirOps implements FileOps {
         await link(tmp, file);
         return true;
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-        throw e;
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST') return false;
+        // A filesystem without hard links (some shared mounts): check, then rename; a lost race only means
+        // two writers' equivalent entries for one key, the later one kept.
+        if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw e;
+        if (await this.exists(rel)) return false;
+        await rename(tmp, file);
+        return true;
       }
     } catch (e) {
       if (e instanceof RemoteCacheError) throw e;
