@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { cpSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -125,5 +125,17 @@ describe('strata build: layer cache (e2e)', function () {
     } finally {
       server.close();
     }
+  });
+
+  it('cache prune also removes the gzipped copies a remote export made of pruned layers', () => {
+    const dir = env.context('wire', { 'src/app.js': 'w\n', Dockerfile: dockerfile });
+    const remote = path.join(env.work, 'remote-cache');
+    env.build(dir, ['--cache-to', `type=local,dest=${remote},mode=max`]);
+    const wireDir = path.join(env.root, 'cache', 'wire');
+    assert.ok(readdirSync(wireDir).length > 0, 'the export made gzipped twins');
+    const twins = readdirSync(wireDir).map((f) => (JSON.parse(readFileSync(path.join(wireDir, f), 'utf8')) as { digest: string }).digest);
+    env.strata(['cache', 'prune']);
+    assert.deepEqual(readdirSync(wireDir), []);
+    for (const d of twins) assert.equal(existsSync(path.join(env.root, 'blobs', 'sha256', d.slice(7))), false, `${d} pruned`);
   });
 });

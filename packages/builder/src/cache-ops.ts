@@ -1,3 +1,5 @@
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
 import { LocalCacheIndex, type CacheEntry } from '@strata/cache';
 import { LocalStore, defaultStateRoot, type Digest } from '@strata/oci';
 
@@ -70,6 +72,14 @@ export async function cachePrune(root = defaultStateRoot(), olderThanMs?: number
         res.blobs++;
         res.bytes += size;
       }
+      // The gzipped twin a remote export made of this layer (cache/wire/<hex>.json) goes with it.
+      const twinFile = path.join(root, 'cache', 'wire', `${d.slice(7)}.json`);
+      const twin = await readFile(twinFile, 'utf8').then((t) => JSON.parse(t) as { digest?: Digest; size?: number }, () => undefined);
+      if (twin?.digest && !keep.has(twin.digest) && (await store.content.delete(twin.digest))) {
+        res.blobs++;
+        res.bytes += twin.size ?? 0;
+      }
+      await rm(twinFile, { force: true });
     }
     return res;
   } finally {
