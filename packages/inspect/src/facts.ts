@@ -4,19 +4,7 @@ import type { LayerEntry, LayerEntryType } from '@strata/oci';
  * What inspect keeps of one layer entry: the tar header's facts plus a content hash, never the content.
  * Paths are relative without a leading '/', as in LayerEntry.
  */
-export interface FileFacts {
-  path: string;
-  type: LayerEntryType;
-  mode: number;
-  uid: number;
-  gid: number;
-  /** Bytes this entry stores in its layer (0 for all but regular files). */
-  size: number;
-  mtimeNs: bigint;
-  /** Symlink target, or the path a hardlink points at. */
-  linkname?: string;
-  devmajor?: number;
-  devminor?: number;
+export interface FileFacts extends Omit<LayerEntry, 'xattrs' | 'open' | 'uname' | 'gname'> {
   /** Extended attributes, values base64-encoded so binary values compare and print exactly. */
   xattrs?: Record<string, string>;
   /** sha256 hex of the content of a file; for a hardlink, its target's (filled in when the tree is merged). */
