@@ -61,6 +61,22 @@ function decompressor(c: Compression): NodeJS.ReadWriteStream | undefined {
 
 async function* decompressed(input: AsyncIterable<Buffer>, what: string): AsyncGenerator<Buffer> {
   const it = input[Symbol.asyncIterator]();
+  try {
+    yield* decompressedFrom(it, what);
+  } finally {
+    // A consumer that stops early, or an error, must release the input too (its file handle, its socket):
+    // nothing else reaches back to it once this generator is abandoned. Its own late verdict (a verifying
+    // stream's digest error) no longer has a reader, so it must not become an unhandled 'error'.
+    if (input instanceof Readable) {
+      input.on('error', () => undefined);
+      input.destroy();
+    } else {
+      void it.return?.()?.catch(() => undefined);
+    }
+  }
+}
+
+async function* decompressedFrom(it: AsyncIterator<Buffer>, what: string): AsyncGenerator<Buffer> {
   const head: Buffer[] = [];
   let headLen = 0;
   let ended = false;

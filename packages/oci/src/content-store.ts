@@ -202,6 +202,9 @@ export class ContentStore implements BlobSource {
     const raw = fh.createReadStream({ highWaterMark: 1 << 20 });
     const verify = new VerifyingStream(digest, undefined, `blob ${digest} in ${this.blobDir}`);
     raw.on('error', (e) => verify.destroy(e));
+    // pipe() does not pass a consumer's destroy back upstream: close the file as soon as the reader is done,
+    // whatever the reason, rather than leaving the handle to the garbage collector.
+    verify.once('close', () => raw.destroy());
     return raw.pipe(verify);
   }
 
