@@ -1,30 +1,13 @@
 import { createHash, type Hash } from 'node:crypto';
 import {
-  decodeHeader, decodePax, isZeroBlock, normaliseLayerPath, OciError, OPAQUE_MARKER, TarType, WHITEOUT_PREFIX, type LayerEntryType, type RawHeader,
+  decodeHeader, decodePax, isZeroBlock, normaliseLayerPath, OciError, OPAQUE_MARKER, paxNumber, paxTime, TAR_ENTRY_KIND, TarType, WHITEOUT_PREFIX, type LayerEntryType, type RawHeader,
 } from '@strata/oci';
 import type { FileFacts } from './facts.js';
 import type { LayerScan } from './scan.js';
 
-const KIND: Record<string, LayerEntryType> = {
-  [TarType.file]: 'file', [TarType.contiguous]: 'file', [TarType.hardlink]: 'hardlink', [TarType.symlink]: 'symlink',
-  [TarType.char]: 'char', [TarType.block]: 'block', [TarType.dir]: 'dir', [TarType.fifo]: 'fifo',
-};
 const EXTENDED = new Set<string>([TarType.paxHeader, TarType.paxGlobal, TarType.gnuLongName, TarType.gnuLongLink]);
 
-function paxNumber(v: Buffer | undefined, fallback: number, where: string): number {
-  if (!v) return fallback;
-  const s = v.toString('ascii');
-  if (!/^\d+$/.test(s)) throw new OciError(`${where}: invalid PAX number ${JSON.stringify(s)}`);
-  return Number(s);
-}
 
-function paxTime(v: Buffer | undefined, fallbackSec: number, where: string): bigint {
-  if (!v) return BigInt(fallbackSec) * 1_000_000_000n;
-  const m = /^(-?\d+)(?:\.(\d+))?$/.exec(v.toString('ascii'));
-  if (!m) throw new OciError(`${where}: invalid PAX mtime`);
-  const frac = BigInt((m[2] ?? '').slice(0, 9).padEnd(9, '0'));
-  return BigInt(m[1]!) * 1_000_000_000n + (m[1]!.startsWith('-') ? -frac : frac);
-}
 
 type State = 'header' | 'extended' | 'data' | 'skip' | 'end';
 
@@ -166,7 +149,7 @@ export class TarScanner {
     const rawName = x.get('path')?.toString('utf8') ?? this.longName ?? (h.prefix ? h.prefix + '/' + h.name : h.name);
     const rawLink = x.get('linkpath')?.toString('utf8') ?? this.longLink ?? h.linkname;
     this.longName = this.longLink = undefined;
-    const kind = KIND[h.typeflag];
+    const kind = TAR_ENTRY_KIND[h.typeflag];
     if (!kind) throw new OciError(`${where}: unsupported tar entry type ${JSON.stringify(h.typeflag)} for ${JSON.stringify(rawName)}`);
     const bodySize = paxNumber(x.get('size'), h.size, where);
     let path = normalise(rawName, `${this.source}: entry ${JSON.stringify(rawName)}`);

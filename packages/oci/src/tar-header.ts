@@ -1,4 +1,5 @@
 import { OciError } from './errors.js';
+import type { LayerEntryType } from './layer-entry.js';
 
 /**
  * Low-level ustar/PAX header encoding and decoding. Written here rather than taken from tar-stream because
@@ -165,4 +166,28 @@ export function decodeHeader(b: Buffer, where: string): RawHeader {
     devminor: magic.startsWith('ustar') ? getNumber(b, 337, 8, where) : 0,
     prefix: posix ? getString(b, 345, 155) : '',
   };
+}
+
+/** The in-system entry kind of each tar typeflag that denotes a file (extended headers have none). */
+export const TAR_ENTRY_KIND: Readonly<Record<string, LayerEntryType>> = {
+  [TarType.file]: 'file', [TarType.contiguous]: 'file', [TarType.hardlink]: 'hardlink',
+  [TarType.symlink]: 'symlink', [TarType.char]: 'char', [TarType.block]: 'block',
+  [TarType.dir]: 'dir', [TarType.fifo]: 'fifo',
+};
+
+/** A PAX decimal record (size, uid, gid…), or `fallback` when absent; OciError naming `where` when malformed. */
+export function paxNumber(v: Buffer | undefined, fallback: number, where: string): number {
+  if (!v) return fallback;
+  const s = v.toString('ascii');
+  if (!/^\d+$/.test(s)) throw new OciError(`${where}: invalid PAX number ${JSON.stringify(s)}`);
+  return Number(s);
+}
+
+/** A PAX time record (`sec[.frac]`) in nanoseconds, or `fallbackSec` when absent. */
+export function paxTime(v: Buffer | undefined, fallbackSec: number, where: string): bigint {
+  if (!v) return BigInt(fallbackSec) * 1_000_000_000n;
+  const m = /^(-?\d+)(?:\.(\d+))?$/.exec(v.toString('ascii'));
+  if (!m) throw new OciError(`${where}: invalid PAX mtime`);
+  const frac = BigInt((m[2] ?? '').slice(0, 9).padEnd(9, '0'));
+  return BigInt(m[1]!) * 1_000_000_000n + (m[1]!.startsWith('-') ? -frac : frac);
 }

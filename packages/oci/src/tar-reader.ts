@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { OciError } from './errors.js';
 import type { LayerEntry, LayerEntryType } from './layer-entry.js';
 import { normaliseLayerPath, OPAQUE_MARKER, WHITEOUT_PREFIX } from './layer-path.js';
-import { decodeHeader, decodePax, isZeroBlock, TarType } from './tar-header.js';
+import { decodeHeader, decodePax, isZeroBlock, paxNumber, paxTime, TAR_ENTRY_KIND, TarType } from './tar-header.js';
 
 /** Reads exact byte counts from a chunked async source. */
 class ByteReader {
@@ -62,26 +62,8 @@ class ByteReader {
   }
 }
 
-const KIND: Record<string, LayerEntryType> = {
-  [TarType.file]: 'file', [TarType.contiguous]: 'file', [TarType.hardlink]: 'hardlink',
-  [TarType.symlink]: 'symlink', [TarType.char]: 'char', [TarType.block]: 'block',
-  [TarType.dir]: 'dir', [TarType.fifo]: 'fifo',
-};
 
-function paxNumber(v: Buffer | undefined, fallback: number, where: string): number {
-  if (!v) return fallback;
-  const s = v.toString('ascii');
-  if (!/^\d+$/.test(s)) throw new OciError(`${where}: invalid PAX number ${JSON.stringify(s)}`);
-  return Number(s);
-}
 
-function paxTime(v: Buffer | undefined, fallbackSec: number, where: string): bigint {
-  if (!v) return BigInt(fallbackSec) * 1_000_000_000n;
-  const m = /^(-?\d+)(?:\.(\d+))?$/.exec(v.toString('ascii'));
-  if (!m) throw new OciError(`${where}: invalid PAX mtime`);
-  const frac = (m[2] ?? '').slice(0, 9).padEnd(9, '0');
-  return BigInt(m[1]!) * 1_000_000_000n + BigInt(frac) * (m[1]!.startsWith('-') ? -1n : 1n);
-}
 
 /** Options of readLayerTar. */
 export interface ReadLayerOptions {
@@ -134,7 +116,7 @@ export async function* readLayerTar(input: AsyncIterable<Buffer | Uint8Array>, o
     const rawName = x.get('path')?.toString('utf8') ?? longName ?? (h.prefix ? h.prefix + '/' + h.name : h.name);
     const rawLink = x.get('linkpath')?.toString('utf8') ?? longLink ?? h.linkname;
     longName = longLink = undefined;
-    const kind = KIND[h.typeflag];
+    const kind = TAR_ENTRY_KIND[h.typeflag];
     if (!kind) throw new OciError(`${where}: unsupported tar entry type ${JSON.stringify(h.typeflag)} for ${JSON.stringify(rawName)}`);
     const size = kind === 'file' ? paxNumber(x.get('size'), h.size, where) : 0;
     pendingSkip = Math.ceil(paxNumber(x.get('size'), h.size, where) / 512) * 512;
