@@ -6,29 +6,6 @@ import type { Descriptor } from './descriptor.js';
 import type { Digest } from './digest.js';
 import type { Layer } from './image.js';
 
-/** A layer whose compressed blob is in a ContentStore; reads nothing until a stream is asked for. */
-export class StoreLayer implements Layer {
-  constructor(private readonly cs: BlobSource, readonly desc: Descriptor, private readonly diff: Digest) {}
-  async digest(): Promise<Digest> {
-    return this.desc.digest;
-  }
-  async diffId(): Promise<Digest> {
-    return this.diff;
-  }
-  async size(): Promise<number> {
-    return this.desc.size;
-  }
-  async mediaType(): Promise<string> {
-    return this.desc.mediaType;
-  }
-  async compressed(): Promise<Readable> {
-    return this.cs.get(this.desc.digest);
-  }
-  async uncompressed(): Promise<Readable> {
-    return decompress(await this.compressed(), this.desc.mediaType, `layer ${this.desc.digest}`);
-  }
-}
-
 /** What storeLayerTar produced. */
 export interface StoredLayer {
   descriptor: Descriptor;
@@ -82,6 +59,13 @@ export class CallbackLayer implements Layer {
   }
   async uncompressed(): Promise<Readable> {
     return decompress(await this.open(), this.desc.mediaType, `layer ${this.desc.digest}`);
+  }
+}
+
+/** A layer whose compressed blob is in a ContentStore; reads nothing until a stream is asked for. */
+export class StoreLayer extends CallbackLayer {
+  constructor(cs: BlobSource, desc: Descriptor, diff: Digest) {
+    super(desc, diff, () => cs.get(desc.digest));
   }
 }
 
