@@ -15,7 +15,9 @@ import { cases } from './cases.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
-const bin = path.join(repo, 'packages', 'cli', 'dist', 'src', 'bin.js');
+// The shipped CLI is the bundle (packages/cli/bundle.mjs); made fresh here in case only `tsc -b` ran.
+execFileSync(process.execPath, [path.join(repo, 'packages', 'cli', 'bundle.mjs'), '--if-stale'], { stdio: 'inherit' });
+const bin = path.join(repo, 'packages', 'cli', 'dist', 'bundle', 'bin.js');
 const { startDockerd, dockerdUnavailable } = await import(path.join(repo, 'test', 'dist', 'support', 'dockerd.js'));
 
 const opt = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };

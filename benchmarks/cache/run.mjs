@@ -22,7 +22,9 @@ import { cases } from '../build/cases.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
-const bin = path.join(repo, 'packages', 'cli', 'dist', 'src', 'bin.js');
+// The shipped CLI is the bundle (packages/cli/bundle.mjs); made fresh here in case only `tsc -b` ran.
+execFileSync(process.execPath, [path.join(repo, 'packages', 'cli', 'bundle.mjs'), '--if-stale'], { stdio: 'inherit' });
+const bin = path.join(repo, 'packages', 'cli', 'dist', 'bundle', 'bin.js');
 const support = (f) => import(path.join(repo, 'test', 'dist', 'support', f));
 const { startDockerd, dockerdUnavailable } = await support('dockerd.js');
 const { startRegistry } = await support('registry-server.js');

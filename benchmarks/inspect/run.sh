@@ -5,7 +5,7 @@
 # Usage: benchmarks/inspect/run.sh [FILES] [RUNS]   (needs root for the tmpfs and a built tree)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-[ -f packages/cli/dist/src/bin.js ] || npx tsc -b packages/cli
+[ -f packages/cli/dist/bundle/bin.js ] || (npx tsc -b packages/cli && node packages/cli/bundle.mjs)
 mnt=$(mktemp -d /tmp/strata-bench-inspect.XXXXXX)
 mount -t tmpfs -o size=5g tmpfs "$mnt"
 trap 'umount "$mnt"; rmdir "$mnt"' EXIT

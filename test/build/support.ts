@@ -7,7 +7,17 @@ import { makeBusybox } from '../oci/busybox.js';
 
 /** The repository root (test/dist/build → three levels up). */
 export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const bin = path.join(repo, 'packages', 'cli', 'dist', 'src', 'bin.js');
+// The shipped CLI: the bundle, made fresh here when only `tsc -b` ran since the last bundling.
+const bin = path.join(repo, 'packages', 'cli', 'dist', 'bundle', 'bin.js');
+let bundled = false;
+function freshBundle(): string {
+  if (!bundled) {
+    const r = spawnSync(process.execPath, [path.join(repo, 'packages', 'cli', 'bundle.mjs'), '--if-stale'], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`bundling the CLI failed: ${r.stderr}`);
+    bundled = true;
+  }
+  return bin;
+}
 
 /** A state root with busybox:latest that every build test of a file shares (made once, removed after). */
 export class BuildEnv {
@@ -21,14 +31,14 @@ export class BuildEnv {
 
   /** Runs `strata ARGS` against this root; never throws. */
   strata(args: string[], env: NodeJS.ProcessEnv = {}, cwd = this.work): SpawnSyncReturns<string> {
-    return spawnSync(process.execPath, [bin, ...args], {
+    return spawnSync(process.execPath, [freshBundle(), ...args], {
       encoding: 'utf8', cwd, env: { ...process.env, STRATA_ROOT: this.root, ...env }, maxBuffer: 64 << 20,
     });
   }
 
   /** Starts `strata ARGS` in the background (for kill tests). */
   spawn(args: string[]) {
-    return spawn(process.execPath, [bin, ...args], { cwd: this.work, env: { ...process.env, STRATA_ROOT: this.root }, stdio: 'ignore' });
+    return spawn(process.execPath, [freshBundle(), ...args], { cwd: this.work, env: { ...process.env, STRATA_ROOT: this.root }, stdio: 'ignore' });
   }
 
   /** Writes a context directory from a map of relative path → content. */
@@ -44,7 +54,7 @@ export class BuildEnv {
   /** Runs `strata ARGS` without blocking this process (tests that serve HTTP from it need that). */
   run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
-      const p = spawn(process.execPath, [bin, ...args], { cwd: this.work, env: { ...process.env, STRATA_ROOT: this.root, ...env } });
+      const p = spawn(process.execPath, [freshBundle(), ...args], { cwd: this.work, env: { ...process.env, STRATA_ROOT: this.root, ...env } });
       let stdout = '';
       let stderr = '';
       p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
