@@ -15,6 +15,7 @@ export type { StoredPreImage } from './explain.js';
 export { MemoryCacheIndex } from './cache-index.js';
 export type { CacheIndex, CacheRecord } from './cache-index.js';
 export type { OpRunner, RunInput, RunResult, RunnableOp, SourceChecksumFn, SourceRequest } from './runner.js';
+export type { OutsideSlot } from './slots.js';
 export type { EventBase, EventSink, SolveEvent } from './events.js';
 export { PlannerError, SolveAbortedError, StepError } from './errors.js';
 export { canonicalJson, digestJson } from './canonical.js';

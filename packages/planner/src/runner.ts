@@ -1,6 +1,7 @@
 import type { ContainerConfig } from '@strata/oci';
 import type { ExecOp, FileOp, SourceOp } from './graph.js';
 import type { SourceDigest } from './keys.js';
+import type { OutsideSlot } from './slots.js';
 
 /** An op that does filesystem work (config ops are applied by compile and never run). */
 export type RunnableOp = SourceOp | ExecOp | FileOp;
@@ -18,6 +19,11 @@ export interface RunInput<S> {
   signal: AbortSignal;
   /** Forward process output; every chunk becomes a `log` event. */
   log(stream: 'stdout' | 'stderr', data: string): void;
+  /**
+   * Wait for something that does not use this process's slot (a RUN's container) without holding it; the
+   * slot is taken again before it returns.
+   */
+  outsideSlot: OutsideSlot;
 }
 
 /** What the runner returns: the new state handle and facts about it. */

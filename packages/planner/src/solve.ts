@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import PQueue from 'p-queue';
 import type { CacheIndex } from './cache-index.js';
 import { PlannerError, SolveAbortedError, StepError } from './errors.js';
 import type { EventBase, EventSink } from './events.js';
@@ -8,6 +7,7 @@ import { explainMiss, opLabel } from './explain.js';
 import type { FileOp, Graph, Op } from './graph.js';
 import { cacheKey, preImageOf, type PreImage, type SourceDigest } from './keys.js';
 import type { OpRunner, RunnableOp, SourceChecksumFn, SourceRequest } from './runner.js';
+import { Slots } from './slots.js';
 
 /** Options of solve. */
 export interface SolveOptions {
@@ -46,14 +46,14 @@ export interface SolveResult<S> {
 
 /**
  * Solve the target of a graph: each op's key is computed once its parent's and deps' keys are known; a hit
- * returns the stored state without any work; a miss is explained, run through the OpRunner on a p-queue
- * (independent stages and steps in parallel), and stored. The first failure aborts the rest and is thrown
+ * returns the stored state without any work; a miss is explained, run through the OpRunner in a work slot
+ * (p-queue, one per core; independent stages and steps in parallel; a RUN leaves its slot while it waits), and stored. The first failure aborts the rest and is thrown
  * as a StepError naming the Dockerfile line; steps that finished stay cached.
  */
 export async function solve<S>(
   graph: Graph, runner: OpRunner<S>, cache: CacheIndex<S>, events: EventSink, opts: SolveOptions = {},
 ): Promise<SolveResult<S>> {
-  const queue = new PQueue({ concurrency: opts.concurrency ?? availableParallelism() });
+  const queue = new Slots(opts.concurrency ?? availableParallelism());
   const abort = new AbortController();
   const onCallerAbort = () => abort.abort(opts.signal?.reason);
   opts.signal?.addEventListener('abort', onCallerAbort, { once: true });
@@ -115,10 +115,10 @@ export async function solve<S>(
     const depStates = new Map(op.deps.map((d, i) => [d, deps[i]!.state] as const));
     let result;
     try {
-      result = await queue.add(() => {
+      result = await queue.run((outsideSlot) => {
         if (abort.signal.aborted) throw new SolveAbortedError('build cancelled', op.line, graph.filename);
         return runner.run({
-          op: op as RunnableOp, key, parent: parent?.state ?? null, deps: depStates, signal: abort.signal,
+          op: op as RunnableOp, key, parent: parent?.state ?? null, deps: depStates, signal: abort.signal, outsideSlot,
           log: (stream, data) => events({ ...base(op), type: 'log', stream, data }),
         });
       });

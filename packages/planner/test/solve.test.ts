@@ -23,6 +23,38 @@ describe('planner solve', () => {
     assert.equal(narrow.calls.length, wide.calls.length);
   });
 
+  it('a step waiting outside its slot lets the others run: three waits overlap on one slot, work does not', async () => {
+    const g = await plan(THREE, images);
+    let inSlot = 0;
+    let peakInSlot = 0;
+    let waiting = 0;
+    let peakWaiting = 0;
+    const busy = async (ms: number) => {
+      inSlot++;
+      peakInSlot = Math.max(peakInSlot, inSlot);
+      await new Promise((r) => setTimeout(r, ms));
+      inSlot--;
+    };
+    const runner = {
+      run: async (i: Parameters<FakeRunner['run']>[0]) => {
+        await busy(10);
+        if (i.op.text.startsWith('RUN')) {
+          await i.outsideSlot(async () => {
+            waiting++;
+            peakWaiting = Math.max(peakWaiting, waiting);
+            await new Promise((r) => setTimeout(r, 80));
+            waiting--;
+          });
+        }
+        await busy(10);
+        return { state: i.op.text };
+      },
+    };
+    await solve(g, runner, new MemoryCacheIndex<string>(), () => {}, { concurrency: 1 });
+    assert.equal(peakWaiting, 3, 'the three RUNs wait at the same time');
+    assert.equal(peakInSlot, 1, 'but only one step at a time works in the single slot');
+  });
+
   it('runs parents before children and hands the runner their states', async () => {
     const g = await plan('FROM alpine\nRUN one\nRUN two\n', images);
     const seen: Array<string | null> = [];
