@@ -3,7 +3,7 @@
 # The busybox base image is made offline from Debian's busybox-static the first time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-strata() { node packages/cli/dist/bundle/bin.js "$@"; }
+strata() { packages/cli/bin/strata "$@"; }
 root="${STRATA_ROOT:-/var/lib/strata}"
 if ! STRATA_ROOT="$root" strata images 2>/dev/null | grep -q '^busybox\b\|busybox:latest\|^docker.io/library/busybox'; then
   bash fixtures/make-busybox.sh "$root" busybox:latest >/dev/null

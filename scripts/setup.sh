@@ -28,6 +28,6 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 bash scripts/build.sh
-ln -sf "$PWD/packages/cli/dist/bundle/bin.js" /usr/local/bin/strata
-chmod +x packages/cli/dist/bundle/bin.js
-echo "setup: done ($(node packages/cli/dist/bundle/bin.js --version))"
+ln -sf "$PWD/packages/cli/bin/strata" /usr/local/bin/strata
+chmod +x packages/cli/bin/strata
+echo "setup: done ($(packages/cli/bin/strata --version))"

@@ -17,7 +17,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
 // The shipped CLI is the bundle (packages/cli/bundle.mjs); made fresh here in case only `tsc -b` ran.
 execFileSync(process.execPath, [path.join(repo, 'packages', 'cli', 'bundle.mjs'), '--if-stale'], { stdio: 'inherit' });
-const bin = path.join(repo, 'packages', 'cli', 'dist', 'bundle', 'bin.js');
+// `strata` as users run it: the launcher script in front of the bundle.
+const bin = path.join(repo, 'packages', 'cli', 'bin', 'strata');
 const { startDockerd, dockerdUnavailable } = await import(path.join(repo, 'test', 'dist', 'support', 'dockerd.js'));
 
 const opt = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
@@ -78,10 +79,10 @@ const builders = {
   strata: {
     reset(c) {
       fs.rmSync(strataRoot(c), { recursive: true, force: true });
-      run(process.execPath, [bin, 'load', '-i', bbTar], { ...process.env, STRATA_ROOT: strataRoot(c) });
+      run(bin, ['load', '-i', bbTar], { ...process.env, STRATA_ROOT: strataRoot(c) });
     },
     build(c, ctx) {
-      const out = run('/usr/bin/time', ['-f', '%M', '-o', rssFile, process.execPath, bin, 'build', '--progress', 'plain', '-t', `bench-${c}:latest`, ctx],
+      const out = run('/usr/bin/time', ['-f', '%M', '-o', rssFile, bin, 'build', '--progress', 'plain', '-t', `bench-${c}:latest`, ctx],
         { ...process.env, STRATA_ROOT: strataRoot(c) });
       peakRss.push({ c, kb: Number(fs.readFileSync(rssFile, 'utf8').trim().split('\n').pop()) });
       return out;
@@ -121,7 +122,7 @@ try {
   // The busybox base, made offline, as a docker-archive every builder loads.
   const seed = path.join(mnt, 'seed');
   run('bash', [path.join(repo, 'fixtures', 'make-busybox.sh'), seed]);
-  run(process.execPath, [bin, 'save', '-o', bbTar, '--format', 'docker', 'busybox:latest'], { ...process.env, STRATA_ROOT: seed });
+  run(bin, ['save', '-o', bbTar, '--format', 'docker', 'busybox:latest'], { ...process.env, STRATA_ROOT: seed });
   fs.rmSync(seed, { recursive: true, force: true });
   if (BUILDERS.includes('docker')) {
     dockerd = await startDockerd({ base: mnt });

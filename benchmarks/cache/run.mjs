@@ -24,7 +24,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
 // The shipped CLI is the bundle (packages/cli/bundle.mjs); made fresh here in case only `tsc -b` ran.
 execFileSync(process.execPath, [path.join(repo, 'packages', 'cli', 'bundle.mjs'), '--if-stale'], { stdio: 'inherit' });
-const bin = path.join(repo, 'packages', 'cli', 'dist', 'bundle', 'bin.js');
+// `strata` as users run it: the launcher script in front of the bundle.
+const bin = path.join(repo, 'packages', 'cli', 'bin', 'strata');
 const support = (f) => import(path.join(repo, 'test', 'dist', 'support', f));
 const { startDockerd, dockerdUnavailable } = await support('dockerd.js');
 const { startRegistry } = await support('registry-server.js');
@@ -98,12 +99,12 @@ const ctxOf = (c, tag) => { const d = path.join(mnt, `ctx-${c}-${tag}`); fs.rmSy
 let runnerN = 0;
 const strataRunner = async () => {
   const root = path.join(mnt, `strata-runner-${++runnerN}`);
-  await run(process.execPath, [bin, 'load', '-i', bbTar], { ...process.env, STRATA_ROOT: root });
+  await run(bin, ['load', '-i', bbTar], { ...process.env, STRATA_ROOT: root });
   return root;
 };
 const strataBuild = async (root, ctx, extra, env = {}) => {
   const meta = path.join(mnt, `meta-${Date.now()}.json`);
-  const r = await metered(() => run(process.execPath, [bin, 'build', '--progress', 'plain', '--metadata-file', meta, ...extra, ctx], { ...process.env, STRATA_ROOT: root, ...env }));
+  const r = await metered(() => run(bin, ['build', '--progress', 'plain', '--metadata-file', meta, ...extra, ctx], { ...process.env, STRATA_ROOT: root, ...env }));
   const m = JSON.parse(fs.readFileSync(meta, 'utf8'))['strata.cache'];
   fs.rmSync(meta);
   return { ...r, meta: m };
@@ -176,7 +177,7 @@ const results = {}; // results[case][contender] = { cold, coldExport, import, up
 try {
   const seed = path.join(mnt, 'seed');
   await run('bash', [path.join(repo, 'fixtures', 'make-busybox.sh'), seed]);
-  await run(process.execPath, [bin, 'save', '-o', bbTar, '--format', 'docker', 'busybox:latest'], { ...process.env, STRATA_ROOT: seed });
+  await run(bin, ['save', '-o', bbTar, '--format', 'docker', 'busybox:latest'], { ...process.env, STRATA_ROOT: seed });
   fs.rmSync(seed, { recursive: true, force: true });
   reg = await startRegistry();
   await startProxy();

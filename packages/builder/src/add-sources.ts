@@ -5,7 +5,9 @@ import { chmod, copyFile, lchown, mkdir, open, readFile, rm, utimes } from 'node
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { STATUS_CODES } from 'node:http';
 import { decompress, extractLayer } from '@strata/oci';
+import { drain, send, type HttpResponse } from '@strata/registry';
 import { BuildError } from './errors.js';
 
 /** True for the sources ADD downloads. */
@@ -77,19 +79,23 @@ export class Downloads {
   }
 
   private async fetch(url: string): Promise<Fetched> {
-    let res: Response;
+    // The registry's transport: redirects, retries, an idle timeout, and the trusted CAs strata reads itself.
+    let res: HttpResponse;
     try {
-      res = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(120_000) });
+      res = await send({ method: 'GET', url }, { idleTimeoutMs: 120_000 });
     } catch (e) {
       throw new BuildError(`ADD ${url}: ${(e as Error).message}`);
     }
-    if (!res.ok || !res.body) throw new BuildError(`ADD ${url}: HTTP ${res.status} ${res.statusText}`);
+    if (res.status < 200 || res.status > 299) {
+      drain(res);
+      throw new BuildError(`ADD ${url}: HTTP ${res.status} ${STATUS_CODES[res.status] ?? ''}`.trimEnd());
+    }
     await mkdir(this.tmpDir, { recursive: true });
     const file = path.join(this.tmpDir, `download-${process.pid}-${randomBytes(6).toString('hex')}`);
     const h = createHash('sha256');
     const tap = new Transform({ transform(c: Buffer, _e, cb) { h.update(c); cb(null, c); } });
-    await pipeline(Readable.fromWeb(res.body as never), tap, createWriteStream(file));
-    const lm = res.headers.get('last-modified');
+    await pipeline(res.body, tap, createWriteStream(file));
+    const lm = res.headers['last-modified'];
     const out: Fetched = { file, sha256: h.digest('hex') };
     if (lm && !Number.isNaN(Date.parse(lm))) out.lastModified = new Date(lm);
     return out;

@@ -17,6 +17,7 @@ import type { StepServices } from './step-layer.js';
 import { BuildWorker } from './worker.js';
 import { BuildRecorder } from './build-record.js';
 import { reapStale } from './stale.js';
+import { LazySnapshotter } from './lazy-snapshotter.js';
 import { Downloads } from './add-sources.js';
 import type { CacheSpec, MountSyncStats } from '@strata/cache';
 import { RemoteSources, retryBadBlobs, type ImportStats } from './remote-cache.js';
@@ -115,9 +116,14 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
   const store = new LocalStore(root);
   const downloads = new Downloads(path.join(root, 'tmp'));
   try {
-    const snap = await openSnapshotter({ root, ...(o.driver ? { driver: o.driver } : {}) });
-    const reaped = await reapStale(root, snap);
-    if (reaped > 0) o.warn?.(`cleaned ${reaped} leftovers of killed strata processes under ${root}`);
+    // Opened (and dead processes' leftovers reaped) when the first step needs a filesystem: a fully cached
+    // build does no file work at all.
+    const snap = new LazySnapshotter(async () => {
+      const s = await openSnapshotter({ root, ...(o.driver ? { driver: o.driver } : {}) });
+      const reaped = await reapStale(root, s);
+      if (reaped > 0) o.warn?.(`cleaned ${reaped} leftovers of killed strata processes under ${root}`);
+      return s;
+    });
     const bases = new BaseImages(store);
     const graph = await compile(stages, { buildArgs, resolveImage: bases.resolve, filename, ...(o.target ? { target: o.target } : {}) });
     let ctx: Promise<BuildContext> | undefined;
@@ -175,7 +181,7 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
     const remoteCache = remote.active || cacheTo.length > 0 || (o.cacheTo ?? []).length > 0
       ? { remoteCache: { imported: remote.stats(), exported, ...(mountsImported ? { mountsImported } : {}) } } : {};
     const names = (o.tags ?? []).map((t) => t);
-    return { image, digest: await image.digest(), id: (await image.manifest()).config.digest, names, cached, ran, pushed, driver: `${snap.driverName} (${snap.reason})`, ...remoteCache };
+    return { image, digest: await image.digest(), id: (await image.manifest()).config.digest, names, cached, ran, pushed, driver: snap.opened ? `${snap.opened.driverName} (${snap.opened.reason})` : 'none (no step needed a filesystem)', ...remoteCache };
   } finally {
     await downloads.close();
     store.close();

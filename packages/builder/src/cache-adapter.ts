@@ -20,14 +20,26 @@ export class BuildCache implements CacheIndex<LayerChain> {
   async get(key: string): Promise<CacheRecord<LayerChain> | undefined> {
     const e = await this.local.get(key);
     if (!e) return this.getRemote(key);
-    for (const l of e.state.layers) {
-      if (!(await this.cs.has(l.digest)) && !(await this.remote?.provide([l]))) {
-        this.warn(`cache record ${key.slice(7, 19)}: layer ${l.digest} is missing from the store; rebuilding the step`);
-        return undefined;
-      }
+    // Step k's chain repeats the k-1 layers below it: each blob is checked once per build, the new ones at once.
+    const [missing] = await Promise.all([this.firstMissing(e.state.layers), this.local.touch(e.slot, key)]);
+    if (missing !== undefined) {
+      this.warn(`cache record ${key.slice(7, 19)}: layer ${missing} is missing from the store; rebuilding the step`);
+      return undefined;
     }
-    await this.local.touch(e.slot, key);
     return { state: e.state, emptyLayer: e.emptyLayer };
+  }
+
+  /**
+   * Blobs seen present earlier in this build. Checking again per step would prove no more: the check is a
+   * point in time either way, and the output's blobs are read (and verified) when the image is written.
+   */
+  private readonly present = new Set<string>();
+
+  private async firstMissing(layers: LayerChain['layers']): Promise<string | undefined> {
+    const todo = layers.filter((l) => !this.present.has(l.digest));
+    const ok = await Promise.all(todo.map(async (l) => (await this.cs.has(l.digest)) || (await this.remote?.provide([l])) === true));
+    todo.forEach((l, i) => ok[i] && this.present.add(l.digest));
+    return todo.find((_, i) => !ok[i])?.digest;
   }
 
   private async getRemote(key: string): Promise<CacheRecord<LayerChain> | undefined> {

@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { RegistryError } from './errors.js';
+import { trustedCertificates } from './tls-roots.js';
 
 /** Retry and timeout settings of every registry request. */
 export interface TransportOptions {
@@ -37,8 +38,16 @@ export interface HttpResponse {
 }
 
 const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 16 });
-const insecureHttpsAgent = new https.Agent({ keepAlive: true, maxSockets: 16, rejectUnauthorized: false });
+// Made on first TLS use: the trusted CA list may come from a file read only then (tls-roots.ts).
+let httpsAgent: https.Agent | undefined;
+let insecureHttpsAgent: https.Agent | undefined;
+
+/** The keep-alive agent of https requests (any certificate accepted with `insecure`). */
+export function tlsAgent(insecure: boolean): https.Agent {
+  if (insecure) return (insecureHttpsAgent ??= new https.Agent({ keepAlive: true, maxSockets: 16, rejectUnauthorized: false }));
+  const ca = trustedCertificates();
+  return (httpsAgent ??= new https.Agent({ keepAlive: true, maxSockets: 16, ...(ca ? { ca } : {}) }));
+}
 
 const RETRY_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 
@@ -78,7 +87,7 @@ function sendOnce(req: HttpRequest, opts: TransportOptions): Promise<HttpRespons
   const url = new URL(req.url);
   const isHttps = url.protocol === 'https:';
   const mod = isHttps ? https : http;
-  const agent = isHttps ? (opts.skipTlsVerify ? insecureHttpsAgent : httpsAgent) : httpAgent;
+  const agent = isHttps ? tlsAgent(opts.skipTlsVerify === true) : httpAgent;
   const idle = opts.idleTimeoutMs ?? 30000;
   return new Promise<HttpResponse>((resolve, reject) => {
     const r = mod.request(url, { method: req.method, headers: req.headers, agent }, (res) => {
