@@ -64,6 +64,8 @@ export async function main(argv: string[]): Promise<number> {
     else break;
   }
   if (process.env.STRATA_DEBUG === '1') ctx.debug = true;
+  // The shipped CLI is a minified bundle: stack traces name the TypeScript sources only with source maps.
+  if (ctx.debug) process.setSourceMapsEnabled(true);
   const name = argv[i];
   const rest = argv.slice(i + 1);
   try {

@@ -1,7 +1,7 @@
 import { pipeline, Readable } from 'node:stream';
 import zlib from 'node:zlib';
-import { DecompressStream } from 'zstd-napi';
 import { zstdCompress } from './zstd-compress.js';
+import { zstdNapi } from './zstd-lib.js';
 import { OciError } from './errors.js';
 import { gzipParallel, type GzipOptions } from './gzip-parallel.js';
 import { MediaType } from './media-types.js';
@@ -55,7 +55,7 @@ export function compress(input: Readable, c: Compression, opts: CompressOptions 
 
 function decompressor(c: Compression): NodeJS.ReadWriteStream | undefined {
   if (c === 'gzip') return zlib.createGunzip();
-  if (c === 'zstd') return new DecompressStream();
+  if (c === 'zstd') return new (zstdNapi().DecompressStream)();
   return undefined;
 }
 

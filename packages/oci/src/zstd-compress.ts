@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
-import { CompressStream } from 'zstd-napi';
+import { zstdNapi } from './zstd-lib.js';
 import { OciError } from './errors.js';
 
 const IN_FLIGHT = 4;
@@ -29,7 +29,7 @@ export function zstdCompress(input: AsyncIterable<Buffer | Uint8Array>, level = 
       headLen += c.length;
     }
     if (ended) {
-      const z = new CompressStream({ compressionLevel: level });
+      const z = new (zstdNapi().CompressStream)({ compressionLevel: level });
       const done = new Promise<void>((resolve, reject) => z.on('end', resolve).on('error', reject));
       const parts: Buffer[] = [];
       z.on('data', (c: Buffer) => parts.push(c));
