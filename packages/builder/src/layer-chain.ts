@@ -8,8 +8,13 @@ import { scratchName } from './stale.js';
 /** The OCI chain id of a list of diff ids: each layer's id folds in everything below it. */
 export function chainIdOf(diffIds: readonly string[]): Digest | undefined {
   let chain: string | undefined;
-  for (const d of diffIds) chain = chain === undefined ? d : `sha256:${createHash('sha256').update(`${chain} ${d}`).digest('hex')}`;
+  for (const d of diffIds) chain = nextChainId(chain, d);
   return chain as Digest | undefined;
+}
+
+/** The chain id of a chain with id `below` plus one layer on top (below undefined: the bottom layer). */
+function nextChainId(below: string | undefined, diffId: string): string {
+  return below === undefined ? diffId : `sha256:${createHash('sha256').update(`${below} ${diffId}`).digest('hex')}`;
 }
 
 /** The committed snapshot that holds a layer chain's merged tree (shared by builds and `strata run`). */
@@ -24,25 +29,28 @@ export function snapshotNameOf(diffIds: readonly string[]): string | undefined {
  * succeed: the loser drops its copy and uses the winner's.
  */
 export async function ensureChain(snap: Snapshotter, layers: readonly Layer[]): Promise<string | undefined> {
-  const diffIds: string[] = [];
-  let parent: string | undefined;
+  const names: string[] = [];
+  let chain: string | undefined;
   for (const layer of layers) {
-    diffIds.push(await layer.diffId());
-    const name = snapshotNameOf(diffIds)!;
-    if (!(await snap.stat(name).then(() => true, () => false))) {
-      const key = `${scratchName('unpack')}${randomBytes(8).toString('hex')}`;
-      await snap.prepare(key, parent);
-      try {
-        await snap.apply(key, await layer.uncompressed());
-        await snap.commit(name, key);
-      } catch (e) {
-        await snap.remove(key).catch(() => {});
-        if (!(e instanceof SnapshotExistsError)) throw e;
-      }
-    }
-    parent = name;
+    chain = nextChainId(chain, await layer.diffId());
+    names.push(`chain-${chain.slice(7)}`);
   }
-  return parent;
+  // Probe from the top: a committed snapshot is never removed while one is built on it, so the first one
+  // found has every prefix below it — one stat per step instead of one per layer of the chain.
+  let have = names.length;
+  while (have > 0 && !(await snap.stat(names[have - 1]!).then(() => true, () => false))) have--;
+  for (let i = have; i < layers.length; i++) {
+    const key = `${scratchName('unpack')}${randomBytes(8).toString('hex')}`;
+    await snap.prepare(key, i === 0 ? undefined : names[i - 1]);
+    try {
+      await snap.apply(key, await layers[i]!.uncompressed());
+      await snap.commit(names[i]!, key);
+    } catch (e) {
+      await snap.remove(key).catch(() => {});
+      if (!(e instanceof SnapshotExistsError)) throw e;
+    }
+  }
+  return names.at(-1);
 }
 
 /** Layers for layer refs whose blobs are in the content store (read lazily). */

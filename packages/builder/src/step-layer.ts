@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rmdir } from 'node:fs/promises';
+import { mkdirSync, mkdtempSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
 import { storeLayerTar, writeLayerTar, type BlobSource, type Compression, type ContentStore, type LayerEntry } from '@strata/oci';
 import { SnapshotExistsError, type Snapshotter } from '@strata/snapshot';
@@ -42,7 +42,7 @@ export async function withChainView<T>(svc: StepServices, chain: LayerChain | nu
     return await use(target);
   } finally {
     await release();
-    await rmdir(target);
+    rmdirSync(target);
     await svc.snap.remove(key);
   }
 }
@@ -65,7 +65,7 @@ export async function layerStep(svc: StepServices, parent: LayerChain | null, wo
       await work(target);
     } finally {
       await release();
-      await rmdir(target);
+      rmdirSync(target);
     }
     const entries = await peek(clamp(svc.snap.changes(key), svc.epochNs));
     if (entries === undefined) return { state: { layers: parentLayers, created: svc.now() }, emptyLayer: true };
@@ -88,8 +88,9 @@ export async function layerStep(svc: StepServices, parent: LayerChain | null, wo
 /** A fresh directory under <root>/tmp named for its kind and this process (see stale.ts). */
 export async function scratchDir(root: string, kind: string): Promise<string> {
   const tmp = path.join(root, 'tmp');
-  await mkdir(tmp, { recursive: true });
-  return mkdtemp(path.join(tmp, scratchName(kind)));
+  // Sync: two metadata calls per step, cheaper than thread-pool round trips.
+  mkdirSync(tmp, { recursive: true });
+  return mkdtempSync(path.join(tmp, scratchName(kind)));
 }
 
 async function* clamp(entries: AsyncIterable<LayerEntry>, epochNs: bigint | undefined): AsyncIterable<LayerEntry> {

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ExecMount } from './spec.js';
 
@@ -16,12 +16,21 @@ export function hostsFile(hostname: string): string {
   ].join('\n');
 }
 
+/** A small host file, read with a sync call (once per step: cheaper than a thread-pool round trip). */
+function readHost(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The host's resolv.conf as Docker hands it on. Under network `none` loopback nameservers are dropped
  * (they would point at the container's own empty loopback).
  */
 export async function resolvConf(network: 'none' | 'host'): Promise<string> {
-  const host = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+  const host = readHost('/etc/resolv.conf') ?? '';
   if (network === 'host') return host;
   return host.split('\n').filter((l) => !/^\s*nameserver\s+(127\.|::1\b)/.test(l)).join('\n');
 }
@@ -32,14 +41,14 @@ export async function resolvConf(network: 'none' | 'host'): Promise<string> {
  */
 export async function etcMounts(dir: string, hostname: string, network: 'none' | 'host', withHostname = true): Promise<ExecMount[]> {
   const files: Array<[string, string]> = [
-    ['hosts', network === 'host' ? await readFile('/etc/hosts', 'utf8').catch(() => hostsFile(hostname)) : hostsFile(hostname)],
+    ['hosts', network === 'host' ? readHost('/etc/hosts') ?? hostsFile(hostname) : hostsFile(hostname)],
     ['resolv.conf', await resolvConf(network)],
   ];
   if (withHostname) files.push(['hostname', `${hostname}\n`]);
   const mounts: ExecMount[] = [];
   for (const [name, text] of files) {
     const source = path.join(dir, name);
-    await writeFile(source, text, { mode: 0o644 });
+    writeFileSync(source, text, { mode: 0o644 });
     mounts.push({ type: 'bind', source, target: `/etc/${name}` });
   }
   return mounts;

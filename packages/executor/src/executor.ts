@@ -1,6 +1,7 @@
 import { spawn, type StdioOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -44,17 +45,18 @@ function connect(stream: Readable | null, sink: OutputSink | undefined): Promise
 
 async function checkSpec(spec: RunSpec): Promise<void> {
   if (spec.argv.length === 0 || !spec.argv[0]) throw new ExecutorError('no command to run');
-  const st = await stat(spec.rootfs).catch(() => null);
+  // Sync stats: a few per step on local paths, cheaper than thread-pool round trips.
+  const st = statSync(spec.rootfs, { throwIfNoEntry: false });
   if (!st?.isDirectory()) throw new ExecutorError(`rootfs ${spec.rootfs} is not a directory`);
   const cmd = spec.argv[0];
   if (cmd.startsWith('/')) {
     const host = await resolveInRoot(spec.rootfs, cmd);
-    if (!(await stat(host).catch(() => null))) throw new ExecutorError(`cannot run ${cmd}: no such file in rootfs ${spec.rootfs}`);
+    if (!statSync(host, { throwIfNoEntry: false })) throw new ExecutorError(`cannot run ${cmd}: no such file in rootfs ${spec.rootfs}`);
   }
   for (const m of spec.mounts ?? []) {
     if (!m.target.startsWith('/')) throw new ExecutorError(`mount target ${m.target} is not absolute`);
     if (m.type === 'tmpfs') continue;
-    const s = await stat(m.source).catch(() => null);
+    const s = statSync(m.source, { throwIfNoEntry: false });
     if (!s) throw new ExecutorError(`mount source ${m.source} does not exist (target ${m.target})`);
     if (m.type === 'overlay' && !s.isDirectory()) throw new ExecutorError(`mount source ${m.source} is not a directory (target ${m.target})`);
   }
@@ -80,15 +82,17 @@ export class Executor {
     const network = spec.network ?? 'none';
     // Docker: a random name of its own, except that network host also shows the host's name.
     const hostname = spec.hostname ?? (network === 'host' ? os.hostname() : randomBytes(6).toString('hex'));
-    const scratch = await mkdtemp(path.join(this.opts.tmpDir ?? os.tmpdir(), 'strata-run-'));
+    let writable = false;
+    const scratch = mkdtempSync(path.join(this.opts.tmpDir ?? os.tmpdir(), 'strata-run-'));
     try {
       const mounts: LaunchSpec['mounts'] = await etcMounts(scratch, hostname, network, spec.etcHostname !== false);
       let n = 0;
       for (const m of spec.mounts ?? []) {
         if (m.type !== 'overlay') { mounts.push(m); continue; }
+        writable = true;
         const dir = path.join(scratch, `ov${n++}`);
-        await mkdir(path.join(dir, 'upper'), { recursive: true });
-        await mkdir(path.join(dir, 'work'));
+        mkdirSync(path.join(dir, 'upper'), { recursive: true });
+        mkdirSync(path.join(dir, 'work'));
         mounts.push({ ...m, scratch: dir });
       }
       const root = process.getuid?.() === 0;
@@ -101,7 +105,9 @@ export class Executor {
       };
       return await this.launch(launch, spec, signal);
     } finally {
-      await rm(scratch, { recursive: true, force: true });
+      // Writable mounts' upper dirs may hold anything the step wrote: delete those off the event loop.
+      if (writable) await rm(scratch, { recursive: true, force: true });
+      else rmSync(scratch, { recursive: true, force: true });
     }
   }
 

@@ -1,4 +1,4 @@
-import { lstat, readlink } from 'node:fs/promises';
+import { lstatSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -13,10 +13,11 @@ export async function resolveInRoot(root: string, p: string): Promise<string> {
     const c = todo.shift()!;
     if (c === '..') { done.pop(); continue; }
     const host = path.join(root, ...done, c);
-    const st = await lstat(host).catch(() => null);
+    // Sync: a few lstats per step on a local rootfs; a thread-pool round trip each would cost more.
+    const st = lstatSync(host, { throwIfNoEntry: false });
     if (st?.isSymbolicLink()) {
       if (++hops > 40) throw new Error(`too many symlinks resolving ${p} in ${root}`);
-      const target = await readlink(host);
+      const target = readlinkSync(host);
       if (target.startsWith('/')) done.length = 0;
       todo.unshift(...target.split('/').filter((x) => x && x !== '.'));
       continue;

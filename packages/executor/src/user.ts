@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { UnknownUserError } from './errors.js';
 import { resolveInRoot } from './in-root.js';
 
@@ -13,7 +13,12 @@ export interface ResolvedUser {
 
 async function readTable(rootfs: string, file: string): Promise<string[][]> {
   const host = await resolveInRoot(rootfs, file);
-  const text = await readFile(host, 'utf8').catch(() => '');
+  let text = '';
+  try {
+    text = readFileSync(host, 'utf8');
+  } catch {
+    // No such table: nothing resolves by name.
+  }
   return text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(':'));
 }
 

@@ -43,6 +43,14 @@ async function* chunksOf(src: PutSource): AsyncIterable<Uint8Array> {
   else yield* src as AsyncIterable<Uint8Array>;
 }
 
+/** How many chunk writes of one put may be in flight at once. */
+const WRITES_IN_FLIGHT = 4;
+
+/** Writes all of `chunk` at file offset `at`. */
+async function writeAt(fh: fsp.FileHandle, chunk: Uint8Array, at: number): Promise<void> {
+  for (let off = 0; off < chunk.length;) off += (await fh.write(chunk, off, chunk.length - off, at + off)).bytesWritten;
+}
+
 /** Read access to verified blobs: the content store, an OCI layout dir, a tar archive's members. */
 export interface BlobSource {
   /** A verifying stream of the blob; NotFoundError when absent. */
@@ -108,19 +116,33 @@ export class ContentStore implements BlobSource {
     const fh = await fsp.open(tmp, 'wx', 0o644);
     const hash = createHash('sha256');
     let size = 0;
+    // Writes run on the thread pool while the next chunk is read and hashed here: a few in flight, each at
+    // its own offset, so hashing (the CPU-bound part) and I/O overlap. Chunks are never reused by a
+    // stream, so a chunk handed to a write stays intact until it completes.
+    const writes: Array<Promise<void>> = [];
+    let failed: { e: unknown } | undefined;
+    const settle = async (n: number) => {
+      while (writes.length > n) await writes.shift();
+      if (failed) throw failed.e;
+    };
     try {
       try {
         for await (const chunk of chunksOf(src)) {
           hash.update(chunk);
+          const at = size;
           size += chunk.length;
           if (expect.size !== undefined && size > expect.size) {
             throw new DigestMismatchError(`${what}: more than the expected ${expect.size} bytes`);
           }
-          let off = 0;
-          while (off < chunk.length) off += (await fh.write(chunk, off)).bytesWritten;
+          writes.push(writeAt(fh, chunk, at).catch((e: unknown) => {
+            failed ??= { e };
+          }));
+          await settle(WRITES_IN_FLIGHT - 1);
         }
+        await settle(0);
         await fh.sync();
       } finally {
+        await Promise.all(writes);
         await fh.close();
       }
       const digest = ('sha256:' + hash.digest('hex')) as Digest;

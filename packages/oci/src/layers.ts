@@ -20,6 +20,12 @@ export interface StoredLayer {
  * diff_id. The blob becomes visible only whole (ContentStore.put).
  */
 export async function storeLayerTar(cs: ContentStore, tar: AsyncIterable<Buffer | Uint8Array>, compression: Compression = 'gzip', opts: CompressOptions & { docker?: boolean } = {}): Promise<StoredLayer> {
+  if (compression === 'none') {
+    // The blob is the tar itself: its digest is the diff id, so the bytes are hashed once, not twice.
+    const info = await cs.put(tar);
+    const descriptor: Descriptor = { mediaType: layerMediaType(compression, opts.docker), digest: info.digest, size: info.size };
+    return { descriptor, diffId: info.digest, uncompressedSize: info.size, layer: new StoreLayer(cs, descriptor, info.digest) };
+  }
   const h = createHash('sha256');
   let n = 0;
   const tapped = Readable.from((async function* () {

@@ -1,28 +1,40 @@
-import fs from 'node:fs/promises';
+import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { errCode } from './errors.js';
 
+// Metadata files are a few hundred bytes on a local filesystem: open/write/link/unlink are done with sync
+// calls (a thread-pool round trip costs more than the syscall), while fsync, which may wait for a disk,
+// still runs off the event loop.
+
+/** fsync an open descriptor on the thread pool. */
+function fsyncFd(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fs.fsync(fd, (e) => (e ? reject(e) : resolve())));
+}
+
 /** fsync a directory so a rename or link inside it survives a crash. */
 export async function fsyncDir(dir: string): Promise<void> {
-  const fh = await fs.open(dir, 'r');
+  const fd = fs.openSync(dir, 'r');
   try {
-    await fh.sync();
+    await fsyncFd(fd);
   } finally {
-    await fh.close();
+    fs.closeSync(fd);
   }
 }
 
 /** Writes data to a temp file beside `file` and fsyncs it; returns the temp path. */
 async function writeTemp(file: string, data: string | Buffer): Promise<string> {
   const tmp = path.join(path.dirname(file), `.tmp-${path.basename(file)}-${randomBytes(6).toString('hex')}`);
-  const fh = await fs.open(tmp, 'wx', 0o644);
+  const fd = fs.openSync(tmp, 'wx', 0o644);
   try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
+    fs.writeFileSync(fd, data);
+    await fsyncFd(fd);
+  } catch (e) {
+    fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw e;
   }
+  fs.closeSync(fd);
   return tmp;
 }
 
@@ -30,9 +42,9 @@ async function writeTemp(file: string, data: string | Buffer): Promise<string> {
 export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
   const tmp = await writeTemp(file, data);
   try {
-    await fs.rename(tmp, file);
+    fs.renameSync(tmp, file);
   } catch (e) {
-    await fs.rm(tmp, { force: true });
+    fs.rmSync(tmp, { force: true });
     throw e;
   }
   await fsyncDir(path.dirname(file));
@@ -45,12 +57,12 @@ export async function writeFileAtomic(file: string, data: string | Buffer): Prom
 export async function createFileAtomic(file: string, data: string | Buffer): Promise<boolean> {
   const tmp = await writeTemp(file, data);
   try {
-    await fs.link(tmp, file);
+    fs.linkSync(tmp, file);
   } catch (e) {
     if (errCode(e) === 'EEXIST') return false;
     throw e;
   } finally {
-    await fs.rm(tmp, { force: true });
+    fs.rmSync(tmp, { force: true });
   }
   await fsyncDir(path.dirname(file));
   return true;

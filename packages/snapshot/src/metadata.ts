@@ -1,4 +1,4 @@
-import fs from 'node:fs/promises';
+import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { createFileAtomic, fsyncDir } from './atomic-file.js';
@@ -34,7 +34,8 @@ export class MetaStore {
   async get(key: string): Promise<SnapshotRecord | undefined> {
     let rec: SnapshotRecord;
     try {
-      rec = JSON.parse(await fs.readFile(this.file(key), 'utf8')) as SnapshotRecord;
+      // Sync: a record is a few hundred bytes, and every mount reads its whole parent chain.
+      rec = JSON.parse(fs.readFileSync(this.file(key), 'utf8')) as SnapshotRecord;
     } catch (e) {
       if (errCode(e) === 'ENOENT') return undefined;
       throw e;
@@ -44,7 +45,7 @@ export class MetaStore {
 
   /** Creates the record; SnapshotExistsError when the key is taken, even by a racing process. */
   async create(rec: SnapshotRecord): Promise<void> {
-    await fs.mkdir(this.dir, { recursive: true });
+    fs.mkdirSync(this.dir, { recursive: true });
     if (!(await createFileAtomic(this.file(rec.key), JSON.stringify(rec)))) {
       throw new SnapshotExistsError(`snapshot ${JSON.stringify(rec.key)} already exists`);
     }
@@ -52,7 +53,7 @@ export class MetaStore {
 
   /** Removes the record of key (no error when absent). */
   async delete(key: string): Promise<void> {
-    await fs.rm(this.file(key), { force: true });
+    fs.rmSync(this.file(key), { force: true });
     await fsyncDir(this.dir).catch(() => undefined);
   }
 
@@ -60,7 +61,7 @@ export class MetaStore {
   async list(): Promise<SnapshotRecord[]> {
     let names: string[];
     try {
-      names = await fs.readdir(this.dir);
+      names = fs.readdirSync(this.dir);
     } catch (e) {
       if (errCode(e) === 'ENOENT') return [];
       throw e;
@@ -69,7 +70,7 @@ export class MetaStore {
     for (const n of names) {
       if (!n.endsWith('.json') || n.startsWith('.')) continue;
       try {
-        recs.push(JSON.parse(await fs.readFile(path.join(this.dir, n), 'utf8')) as SnapshotRecord);
+        recs.push(JSON.parse(fs.readFileSync(path.join(this.dir, n), 'utf8')) as SnapshotRecord);
       } catch (e) {
         if (errCode(e) !== 'ENOENT') throw e;
       }

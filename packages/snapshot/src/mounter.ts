@@ -1,4 +1,4 @@
-import fs from 'node:fs/promises';
+import fs from 'node:fs';
 import path from 'node:path';
 import { bindMount } from './drivers/bind.js';
 import { OverlayDriver } from './drivers/overlay.js';
@@ -42,18 +42,18 @@ export class Mounter {
     } else {
       const lowers = await lowerDirs(layout, chain, this.limits);
       const empty = layout.empty(rec.id);
-      await fs.mkdir(empty, { recursive: true });
+      fs.mkdirSync(empty, { recursive: true });
       if (rec.kind === 'active') {
         // The kernel refuses a work dir left by an earlier (volatile) mount; it holds nothing we need.
-        await fs.rm(layout.work(rec.id), { recursive: true, force: true });
-        await fs.mkdir(layout.work(rec.id));
+        fs.rmSync(layout.work(rec.id), { recursive: true, force: true });
+        fs.mkdirSync(layout.work(rec.id));
         if (lowers.length === 0) lowers.push(empty);
         const volatile = rec.driver === 'overlay';
         release = await this.driver(rec).mountUnion(target, lowers, { upper: layout.diff(rec.id), work: layout.work(rec.id), volatile }, this.log(rec));
       } else {
         // Without an upper dir the kernel wants two lowers; empty dirs pad a short chain.
         const pad = [empty, path.join(layout.layer(rec.id), 'empty2')];
-        await fs.mkdir(pad[1]!, { recursive: true });
+        fs.mkdirSync(pad[1]!, { recursive: true });
         while (lowers.length < 2) lowers.push(pad.shift()!);
         release = await this.driver(rec).mountUnion(target, lowers, undefined, this.log(rec));
       }

@@ -1,4 +1,4 @@
-import fs from 'node:fs/promises';
+import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { errCode } from './errors.js';
@@ -15,12 +15,12 @@ export function shortName(): string {
  * Creates `links/<short> → target` (relative, so the root may move) under a fresh short name; symlink(2)
  * never replaces, so concurrent processes cannot take the same name.
  */
-export async function createShortLink(links: string, target: string): Promise<string> {
-  await fs.mkdir(links, { recursive: true });
+export function createShortLink(links: string, target: string): string {
+  fs.mkdirSync(links, { recursive: true });
   for (;;) {
     const short = shortName();
     try {
-      await fs.symlink(path.relative(links, target), path.join(links, short));
+      fs.symlinkSync(path.relative(links, target), path.join(links, short));
       return short;
     } catch (e) {
       if (errCode(e) !== 'EEXIST') throw e;
