@@ -14,6 +14,7 @@
 
 void sys_umask0(void) { umask(0); }
 uid_t sys_geteuid(void) { return geteuid(); }
+gid_t sys_getegid(void) { return getegid(); }
 
 int sys_daemonize(int *ready_fd) {
   int p[2];

@@ -6,6 +6,7 @@
 
 void sys_umask0(void);
 uid_t sys_geteuid(void);
+gid_t sys_getegid(void);
 /* Forks; the parent waits for the child to report readiness and exits 0 (ready) or 1 (failed before it).
  * Returns in the child, with *ready_fd to pass to sys_report_ready. */
 int sys_daemonize(int *ready_fd);

@@ -15,7 +15,7 @@
 
 void ufs_tmpname(struct ufs *u, char *buf, size_t len) {
   uint64_t seq = __atomic_add_fetch(&u->tmpseq, 1, __ATOMIC_RELAXED);
-  snprintf(buf, len, "#strata-%d-%llu", sys_getpid(), (unsigned long long)seq);
+  snprintf(buf, len, "#strata-%d-%llu", u->pid, (unsigned long long)seq);
 }
 
 static bool private_xattr(const char *name) {
@@ -93,10 +93,10 @@ static int copy_data(struct ufs *u, int in, int out, off_t size) {
 }
 
 /* A regular file's copy, all through descriptors (fewer path walks than the generic path below). */
-static int reg_copy(struct ufs *u, int in, int out, const struct stat *st, bool trunc) {
+static int reg_copy(struct ufs *u, int in, int out, const struct stat *st, bool trunc, bool made_final) {
   int r = trunc ? 0 : copy_data(u, in, out, st->st_size);
-  if (r == 0) r = sys_fchown(out, st->st_uid, st->st_gid);
-  if (r == 0) r = sys_fchmod(out, st->st_mode & 07777);
+  if (r == 0 && !made_final) r = sys_fchown(out, st->st_uid, st->st_gid);
+  if (r == 0 && !made_final) r = sys_fchmod(out, st->st_mode & 07777);
   char stack[4096];
   char *list = stack;
   ssize_t n = r == 0 ? sys_flistxattr(in, list, sizeof stack) : 0;
@@ -123,16 +123,21 @@ static int reg_copy(struct ufs *u, int in, int out, const struct stat *st, bool 
   return r;
 }
 
-/* Builds a copy of layer/path as work/tmp. */
-static int build_copy(struct ufs *u, int srcfd, const char *path, const struct stat *st, const char *tmp, bool trunc) {
+/* Builds a copy of layer/path as work/tmp; for a regular file, *made is the copy's stat (its identity). */
+static int build_copy(struct ufs *u, int srcfd, const char *path, const struct stat *st, const char *tmp, bool trunc,
+                      struct stat *made) {
   int w = u->workfd, r = 0;
   switch (st->st_mode & S_IFMT) {
   case S_IFREG: {
     int in = sys_openat(srcfd, path, O_RDONLY | O_NOFOLLOW, 0);
     if (in < 0) return in;
-    int out = sys_openat(w, tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    /* created with its final owner and mode when those need no chown (the umask is 0); set-id files stay
+     * private until complete, and a chown would clear their bits anyway */
+    bool final = st->st_uid == u->made_uid && st->st_gid == u->made_gid && !(st->st_mode & 06000);
+    int out = sys_openat(w, tmp, O_WRONLY | O_CREAT | O_EXCL, final ? st->st_mode & 07777 : 0600);
     if (out < 0) { sys_close(in); return out; }
-    r = reg_copy(u, in, out, st, trunc);
+    r = reg_copy(u, in, out, st, trunc, final);
+    if (r == 0) r = sys_fstat(out, made);
     sys_close(in);
     sys_close(out);
     return r;
@@ -174,7 +179,8 @@ int ufs_copy_up(struct ufs *u, struct node *n, bool trunc) {
   if ((r = sys_fstatat(src, path, &st, AT_SYMLINK_NOFOLLOW)) < 0) return r;
   bool have_pst = sys_fstatat(up, ppath, &pst, 0) == 0;
   ufs_tmpname(u, tmp, sizeof tmp);
-  r = build_copy(u, src, path, &st, tmp, trunc);
+  struct stat nst = {0};
+  r = build_copy(u, src, path, &st, tmp, trunc, &nst);
   if (r == 0) r = sys_renameat2(u->workfd, tmp, up, path, 0);
   if (r < 0) {
     if (S_ISDIR(st.st_mode)) sys_unlinkat(u->workfd, tmp, AT_REMOVEDIR);
@@ -185,8 +191,8 @@ int ufs_copy_up(struct ufs *u, struct node *n, bool trunc) {
     struct timespec ts[2] = {pst.st_atim, pst.st_mtim};
     sys_utimensat(up, ppath, ts, 0);
   }
-  struct stat nst;
-  if (sys_fstatat(up, path, &nst, AT_SYMLINK_NOFOLLOW) == 0) node_rehash(u, n, nst.st_dev, nst.st_ino);
+  if (S_ISREG(st.st_mode) || sys_fstatat(up, path, &nst, AT_SYMLINK_NOFOLLOW) == 0)
+    node_rehash(u, n, nst.st_dev, nst.st_ino); /* a rename keeps the inode: the copy's identity is known */
   bool was_merged = n->last > n->layer;
   n->layer = UPPER;
   n->present |= 1ULL << UPPER;

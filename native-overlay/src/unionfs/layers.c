@@ -75,6 +75,7 @@ int ufs_open_layers(struct ufs *u) {
       return -EXDEV;
     }
     u->workfd = fd;
+    if (st.st_mode & S_ISGID) u->made_gid = st.st_gid; /* BSD group semantics inside a set-gid work dir */
     if (sys_faccessat(u->layers[UPPER].fd, ".", 2 /* W_OK */) < 0 && u->has_upper) {
       fprintf(stderr, "strata-unionfs: upperdir %s is not writable\n", o->upper);
       return -EACCES;

@@ -36,6 +36,9 @@ static int setup(struct ufs *u) {
   u->table = calloc(u->tablesize, sizeof *u->table);
   if (!u->table) return -ENOMEM;
   u->privileged = sys_geteuid() == 0;
+  u->made_uid = sys_geteuid();
+  u->made_gid = sys_getegid();
+  u->pid = sys_getpid();
   u->wh_files = !u->privileged;
   u->opaque_xattr = u->privileged ? "trusted.overlay.opaque" : "user.overlay.opaque";
   u->devfd = -1;

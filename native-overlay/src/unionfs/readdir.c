@@ -23,10 +23,36 @@ struct dirh {
   struct tracked tr; /* first: the tracked pointer is the dirh */
   struct dent *ents;
   size_t n, cap;
-  char **seen; /* open-addressing set of names already decided */
+  const char **seen; /* open-addressing set of names already decided (pointers into the arena) */
   size_t seencap, nseen;
+  struct block *arena; /* names, in blocks that never move */
+  bool dedupe; /* more than one layer contributes: names must be checked against those seen above */
   bool built;  /* listed at the first READDIR: when the kernel serves a dir from its cache, never */
 };
+
+/* Names live in large blocks rather than one allocation each: a 10k-entry listing costs a handful of mallocs. */
+struct block {
+  struct block *next;
+  size_t used, cap;
+  char data[];
+};
+
+static const char *arena_copy(struct dirh *d, const char *name, size_t len) {
+  struct block *b = d->arena;
+  if (!b || b->cap - b->used < len + 1) {
+    size_t cap = len + 1 > 65536 ? len + 1 : 65536;
+    b = malloc(sizeof *b + cap);
+    if (!b) return NULL;
+    b->next = d->arena;
+    b->used = 0;
+    b->cap = cap;
+    d->arena = b;
+  }
+  char *p = b->data + b->used;
+  memcpy(p, name, len + 1);
+  b->used += len + 1;
+  return p;
+}
 
 static uint64_t hash_name(const char *s) {
   uint64_t h = 1469598103934665603ULL;
@@ -36,9 +62,14 @@ static uint64_t hash_name(const char *s) {
 
 /* Adds name to the seen set: its stored copy when it was new, NULL when seen before (or *err on failure). */
 static const char *seen_add(struct dirh *d, const char *name, int *err) {
+  if (!d->dedupe) { /* one layer: its names are unique already */
+    const char *kept = arena_copy(d, name, strlen(name));
+    if (!kept) *err = -ENOMEM;
+    return kept;
+  }
   if ((d->nseen + 1) * 2 > d->seencap) {
     size_t ncap = d->seencap ? d->seencap * 2 : 256;
-    char **ns = calloc(ncap, sizeof *ns);
+    const char **ns = calloc(ncap, sizeof *ns);
     if (!ns) { *err = -ENOMEM; return NULL; }
     for (size_t i = 0; i < d->seencap; i++) {
       if (!d->seen[i]) continue;
@@ -55,7 +86,7 @@ static const char *seen_add(struct dirh *d, const char *name, int *err) {
     if (strcmp(d->seen[k], name) == 0) return NULL;
     k = (k + 1) & (d->seencap - 1);
   }
-  if (!(d->seen[k] = strdup(name))) { *err = -ENOMEM; return NULL; }
+  if (!(d->seen[k] = arena_copy(d, name, strlen(name)))) { *err = -ENOMEM; return NULL; }
   d->nseen++;
   return d->seen[k];
 }
@@ -79,7 +110,11 @@ static int add(struct dirh *d, const char *name, uint64_t ino, unsigned char typ
 
 static void dirh_free(struct dirh *d) {
   if (!d) return;
-  for (size_t i = 0; i < d->seencap; i++) free(d->seen[i]);
+  while (d->arena) {
+    struct block *b = d->arena;
+    d->arena = b->next;
+    free(b);
+  }
   free(d->ents);
   free(d->seen);
   free(d);
@@ -100,19 +135,21 @@ static int scan_layer(struct ufs *u, struct dirh *d, int layer, const char *path
       const char *name = e->d_name;
       if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) continue;
       if (ufs_is_wh_name(name)) { /* ".wh.X" hides X; ".wh..wh..opq" was handled at lookup */
-        if (strncmp(name, ".wh..wh.", 8) != 0) seen_add(d, name + 4, &err);
+        if (d->dedupe && strncmp(name, ".wh..wh.", 8) != 0) seen_add(d, name + 4, &err);
         continue;
       }
       if (e->d_type == DT_CHR || e->d_type == DT_UNKNOWN) {
         struct stat st;
         if (sys_fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && ufs_is_whiteout(&st)) {
-          seen_add(d, name, &err);
+          if (d->dedupe) seen_add(d, name, &err);
           continue;
         }
       }
       const char *kept = seen_add(d, name, &err);
       if (!kept) continue;
-      struct node *known = node_find(u, u->layers[layer].dev, e->d_ino);
+      /* only a copied-up object reports another inode number than its real one (its origin's); a node
+       * found by a lower object's identity reports exactly ufs_make_ino of it */
+      struct node *known = layer == UPPER ? node_find(u, u->layers[layer].dev, e->d_ino) : NULL;
       uint64_t ino = known ? known->ino : ufs_make_ino(u, layer, e->d_ino);
       err = add(d, kept, ino, e->d_type, layer, e->d_ino);
     }
@@ -129,6 +166,9 @@ static void release_tracked(struct tracked *t) {
 static int fill(struct ufs *u, struct node *dir, struct dirh *d) {
   char path[PATH_MAX];
   int r = node_path(dir, NULL, path, sizeof path);
+  int layers = 0;
+  for (int i = dir->layer; i <= dir->last; i++) layers += u->layers[i].fd >= 0 && ufs_layer_in(dir, i);
+  d->dedupe = layers > 1;
   const char *dot = r == 0 ? seen_add(d, ".", &r) : NULL, *dotdot = r == 0 ? seen_add(d, "..", &r) : NULL;
   if (r == 0 && (!dot || !dotdot)) r = -ENOMEM;
   if (r == 0) r = add(d, dot, dir->ino, DT_DIR, -1, 0);

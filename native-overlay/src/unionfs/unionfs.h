@@ -71,7 +71,10 @@ struct ufs {
   int devfd;                /* /dev/fuse */
   bool passthrough;         /* negotiated FUSE passthrough */
   bool killpriv;
-  bool no_clone;            /* FICLONE failed once for lack of support: copy instead from then on */            /* negotiated FUSE_HANDLE_KILLPRIV_V2: we drop set-id bits, not the kernel */
+  bool no_clone;            /* FICLONE failed once for lack of support: copy instead from then on */
+  uid_t made_uid;           /* owner and group a file we create in the work dir gets without a chown */
+  gid_t made_gid;
+  int pid;                  /* ours, for temp names (fixed once daemonized) */
   pthread_mutex_t lock;
   struct node *root;
   struct node **table;
