@@ -4,10 +4,11 @@
 // (benchmark process + FUSE daemon, from /proc in 10 ms ticks) is printed too: on a loaded machine it varies
 // far less than wall time.
 // Run as root: node benchmarks/unionfs/bench.mjs [--rounds N]   (build first: scripts/build-native-overlay.sh)
+// STRATA_UNIONFS_BASE=/path/to/older/strata-unionfs adds that build as a fourth contender (before/after in one run).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { contenders, loadDiffer, makeLowers, phases, sh, strataBin, waitMounted } from './phases.mjs';
+import { baseBin, contenders, loadDiffer, makeLowers, phases, sh, strataBin, waitMounted } from './phases.mjs';
 
 const roundsArg = process.argv.indexOf('--rounds');
 const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 3;
@@ -85,11 +86,14 @@ function table(title, data) {
   const fmt = (x) => x.toFixed(4);
   const ratio = (a, b) => (b > 0 ? `${(a / b).toFixed(2)}x` : 'n/a');
   console.log(`\n${title}`);
-  console.log([pad('phase', 15), pad('kernel', 9), pad('strata-unionfs', 22), pad('fuse-overlayfs', 22), 'fuse-overlayfs/strata'].join(''));
+  const base = baseBin ? ['strata-base', 'fuse-overlayfs/strata-base'] : [];
+  console.log([pad('phase', 15), pad('kernel', 9), pad('strata-unionfs', 22), pad('fuse-overlayfs', 22), pad('fuse-overlayfs/strata', 23),
+    ...base.map((b) => pad(b, 23))].join(''));
   for (const phase of Object.keys(data)) {
     const k = median(data[phase].kernel), s = median(data[phase].strata), f = median(data[phase]['fuse-overlayfs']);
+    const b = baseBin ? median(data[phase]['strata-base']) : 0;
     console.log([pad(phase, 15), pad(fmt(k), 9), pad(`${fmt(s)} (${ratio(s, k)})`, 22),
-      pad(`${fmt(f)} (${ratio(f, k)})`, 22), ratio(f, s)].join(''));
+      pad(`${fmt(f)} (${ratio(f, k)})`, 22), pad(ratio(f, s), 23), ...(baseBin ? [pad(`${fmt(b)} (${ratio(b, k)})`, 23), ratio(f, b)] : [])].join(''));
   }
 }
 

@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The repository root. */
 export const repo = path.resolve(here, '..', '..');
-/** The strata-unionfs binary the benchmark mounts. */
-export const strataBin = path.join(repo, 'native-overlay', 'build', 'bin', 'strata-unionfs');
+/** The strata-unionfs binary the benchmark mounts ($STRATA_UNIONFS_BIN: another build, e.g. an older commit's). */
+export const strataBin = process.env.STRATA_UNIONFS_BIN ?? path.join(repo, 'native-overlay', 'build', 'bin', 'strata-unionfs');
 const N = 10_000, K = 1_000, BIG = 64 << 20, DATA = 256 << 20;
 
 /** Runs a command, its output discarded (errors still shown). */
@@ -45,6 +45,10 @@ export const contenders = {
   strata: (lowers, up, work, mnt) => sh(strataBin, ['-o', `lowerdir=${lowers.join(':')},upperdir=${up},workdir=${work}`, mnt]),
   'fuse-overlayfs': (lowers, up, work, mnt) => sh('fuse-overlayfs', ['-o', `lowerdir=${lowers.join(':')},upperdir=${up},workdir=${work}`, mnt]),
 };
+
+/** $STRATA_UNIONFS_BASE: a second strata-unionfs build (e.g. before a change), benchmarked in the same run. */
+export const baseBin = process.env.STRATA_UNIONFS_BASE;
+if (baseBin) contenders['strata-base'] = (lowers, up, work, mnt) => sh(baseBin, ['-o', `lowerdir=${lowers.join(':')},upperdir=${up},workdir=${work}`, mnt]);
 
 /** The phases, in order, on a fresh mount; each is timed alone. */
 export const phases = [
