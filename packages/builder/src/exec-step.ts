@@ -5,6 +5,7 @@ import type { ExecMount, ExecOp } from '@strata/planner';
 import type { LayerChain } from '@strata/cache';
 import { BuildError } from './errors.js';
 import { layerStep, scratchDir, withChainView, type StepOutcome, type StepServices } from './step-layer.js';
+import { scratchName } from './stale.js';
 
 /** What a RUN step gets from the build besides its op. */
 export interface ExecInputs {
@@ -88,7 +89,7 @@ export async function runExec(svc: StepServices, op: ExecOp, inp: ExecInputs): P
       signal: inp.signal,
     });
     try {
-      const r = await new Executor().run({
+      const r = await new Executor({ tmpDir: path.join(svc.root, 'tmp'), scratchPrefix: scratchName('exec') }).run({
         rootfs,
         argv: op.argv,
         env: [...op.envList, ...op.proxyEnv, ...prepared.env],

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { lstat, readdir, readFile, rmdir, unlink } from 'node:fs/promises';
+import { lstat, readdir, readFile, rm, rmdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Snapshotter } from '@strata/snapshot';
 
@@ -9,7 +9,10 @@ import type { Snapshotter } from '@strata/snapshot';
  */
 export const scratchName = (kind: string): string => `${kind}-${process.pid}-`;
 
-const OWNED = /^(?:step|view|unpack|run|empty|output|download)-(\d+)-/;
+const OWNED = /^(?:step|view|unpack|run|empty|output|download|exec)-(\d+)-/;
+
+/** A RUN's executor scratch (its generated /etc files): plain files only, never a mount point of ours. */
+const EXEC_SCRATCH = /^exec-\d+-/;
 
 function alive(pid: number): boolean {
   if (pid === process.pid) return true;
@@ -42,8 +45,11 @@ export async function reapStale(root: string, snap: Snapshotter): Promise<number
     const dir = path.join(tmp, name);
     for (const mp of await mountsBelow(dir)) spawnSync('umount', ['-l', mp], { stdio: 'ignore' });
     // rmdir, never a recursive delete: a directory that is still a mount must not be emptied through it.
+    // An executor scratch dir is the exception once nothing below it is mounted: it only holds files.
     const isFile = (await lstat(dir).catch(() => undefined))?.isFile() ?? false;
-    if (await (isFile ? unlink(dir) : rmdir(dir)).then(() => true, () => false)) n++;
+    const scratch = EXEC_SCRATCH.test(name) && (await mountsBelow(dir)).length === 0;
+    const remove = isFile ? unlink(dir) : scratch ? rm(dir, { recursive: true, force: true }) : rmdir(dir);
+    if (await remove.then(() => true, () => false)) n++;
   }
   for (const s of await snap.list()) {
     const m = s.kind === 'committed' ? null : OWNED.exec(s.key);

@@ -23,6 +23,8 @@ export interface ExecutorOptions {
   launcher?: string;
   /** Where per-step scratch dirs go (generated /etc files, overlay upper dirs). Default os.tmpdir(). */
   tmpDir?: string;
+  /** Name prefix of a step's scratch dir in tmpDir (a builder names its owner for stale-dir cleanup). Default `strata-run-`. */
+  scratchPrefix?: string;
 }
 
 const signalName = (n: number): NodeJS.Signals | undefined =>
@@ -83,7 +85,7 @@ export class Executor {
     // Docker: a random name of its own, except that network host also shows the host's name.
     const hostname = spec.hostname ?? (network === 'host' ? os.hostname() : randomBytes(6).toString('hex'));
     let writable = false;
-    const scratch = mkdtempSync(path.join(this.opts.tmpDir ?? os.tmpdir(), 'strata-run-'));
+    const scratch = mkdtempSync(path.join(this.opts.tmpDir ?? os.tmpdir(), this.opts.scratchPrefix ?? 'strata-run-'));
     try {
       const mounts: LaunchSpec['mounts'] = await etcMounts(scratch, hostname, network, spec.etcHostname !== false);
       let n = 0;

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, mkdirSync, promises as fsp } from 'node:fs';
+import { closeSync, createReadStream, fsync, mkdirSync, openSync, promises as fsp, renameSync, rmSync, write, writeSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { digestHex, isDigest, parseDigest, type Digest } from './digest.js';
@@ -46,9 +46,19 @@ async function* chunksOf(src: PutSource): AsyncIterable<Uint8Array> {
 /** How many chunk writes of one put may be in flight at once. */
 const WRITES_IN_FLIGHT = 4;
 
-/** Writes all of `chunk` at file offset `at`. */
-async function writeAt(fh: fsp.FileHandle, chunk: Uint8Array, at: number): Promise<void> {
-  for (let off = 0; off < chunk.length;) off += (await fh.write(chunk, off, chunk.length - off, at + off)).bytesWritten;
+/** Chunks at least this big are written on the thread pool; smaller ones with a sync call. */
+const ASYNC_WRITE_MIN = 64 * 1024;
+
+/** Writes all of `chunk` at file offset `at`, on the thread pool. */
+async function writeAt(fd: number, chunk: Uint8Array, at: number): Promise<void> {
+  for (let off = 0; off < chunk.length;) {
+    off += await new Promise<number>((resolve, reject) => write(fd, chunk, off, chunk.length - off, at + off, (e, n) => (e ? reject(e) : resolve(n))));
+  }
+}
+
+/** fsync(2) on the thread pool: it may wait for a disk. */
+function fsyncFd(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fsync(fd, (e) => (e ? reject(e) : resolve())));
 }
 
 /** Read access to verified blobs: the content store, an OCI layout dir, a tar archive's members. */
@@ -113,12 +123,13 @@ export class ContentStore implements BlobSource {
       return { digest: expect.digest, size };
     }
     const tmp = this.tempPath();
-    const fh = await fsp.open(tmp, 'wx', 0o644);
+    // Open, small writes, close and rename are sync calls (a thread-pool round trip costs more than each);
+    // fsync and large writes run on the thread pool. Large writes overlap the hashing of the next chunk
+    // here: a few in flight, each at its own offset. Streams never reuse a chunk's memory, so a chunk
+    // handed to a write stays intact until it completes.
+    const fd = openSync(tmp, 'wx', 0o644);
     const hash = createHash('sha256');
     let size = 0;
-    // Writes run on the thread pool while the next chunk is read and hashed here: a few in flight, each at
-    // its own offset, so hashing (the CPU-bound part) and I/O overlap. Chunks are never reused by a
-    // stream, so a chunk handed to a write stays intact until it completes.
     const writes: Array<Promise<void>> = [];
     let failed: { e: unknown } | undefined;
     const settle = async (n: number) => {
@@ -134,16 +145,20 @@ export class ContentStore implements BlobSource {
           if (expect.size !== undefined && size > expect.size) {
             throw new DigestMismatchError(`${what}: more than the expected ${expect.size} bytes`);
           }
-          writes.push(writeAt(fh, chunk, at).catch((e: unknown) => {
+          if (chunk.length < ASYNC_WRITE_MIN) {
+            for (let off = 0; off < chunk.length;) off += writeSync(fd, chunk, off, chunk.length - off, at + off);
+            continue;
+          }
+          writes.push(writeAt(fd, chunk, at).catch((e: unknown) => {
             failed ??= { e };
           }));
           await settle(WRITES_IN_FLIGHT - 1);
         }
         await settle(0);
-        await fh.sync();
+        await fsyncFd(fd);
       } finally {
         await Promise.all(writes);
-        await fh.close();
+        closeSync(fd);
       }
       const digest = ('sha256:' + hash.digest('hex')) as Digest;
       if (expect.size !== undefined && size !== expect.size) {
@@ -152,7 +167,7 @@ export class ContentStore implements BlobSource {
       if (expect.digest && digest !== expect.digest) {
         throw new DigestMismatchError(`${what}: content hashes to ${digest}, expected ${expect.digest}`);
       }
-      await fsp.rename(tmp, this.pathOf(digest));
+      renameSync(tmp, this.pathOf(digest));
       await this.syncDir();
       return { digest, size };
     } catch (e) {
@@ -162,7 +177,7 @@ export class ContentStore implements BlobSource {
         src.on('error', () => undefined);
         src.destroy();
       }
-      await fsp.rm(tmp, { force: true });
+      rmSync(tmp, { force: true });
       throw e;
     }
   }
@@ -174,11 +189,11 @@ export class ContentStore implements BlobSource {
   }
 
   private async syncDir(): Promise<void> {
-    const dh = await fsp.open(this.blobDir, 'r');
+    const fd = openSync(this.blobDir, 'r');
     try {
-      await dh.sync();
+      await fsyncFd(fd);
     } finally {
-      await dh.close();
+      closeSync(fd);
     }
   }
 

@@ -52,9 +52,10 @@ export async function writeFileAtomic(file: string, data: string | Buffer): Prom
 
 /**
  * Like writeFileAtomic but fails (returns false) when `file` already exists: link(2) of the synced temp file
- * never replaces, so two processes racing to create the same record cannot both win.
+ * never replaces, so two processes racing to create the same record cannot both win. `syncDir` false leaves
+ * the directory's fsync to the caller (who has more to change in it first).
  */
-export async function createFileAtomic(file: string, data: string | Buffer): Promise<boolean> {
+export async function createFileAtomic(file: string, data: string | Buffer, syncDir = true): Promise<boolean> {
   const tmp = await writeTemp(file, data);
   try {
     fs.linkSync(tmp, file);
@@ -64,6 +65,6 @@ export async function createFileAtomic(file: string, data: string | Buffer): Pro
   } finally {
     fs.rmSync(tmp, { force: true });
   }
-  await fsyncDir(path.dirname(file));
+  if (syncDir) await fsyncDir(path.dirname(file));
   return true;
 }

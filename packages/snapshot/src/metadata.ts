@@ -51,6 +51,18 @@ export class MetaStore {
     }
   }
 
+  /**
+   * Creates `rec` and removes the record of `oldKey` with one directory fsync for both. A crash in between
+   * leaves both, which list() resolves (an active twin of a committed record is dropped).
+   */
+  async replace(rec: SnapshotRecord, oldKey: string): Promise<void> {
+    if (!(await createFileAtomic(this.file(rec.key), JSON.stringify(rec), false))) {
+      throw new SnapshotExistsError(`snapshot ${JSON.stringify(rec.key)} already exists`);
+    }
+    fs.rmSync(this.file(oldKey), { force: true });
+    await fsyncDir(this.dir);
+  }
+
   /** Removes the record of key (no error when absent). */
   async delete(key: string): Promise<void> {
     fs.rmSync(this.file(key), { force: true });

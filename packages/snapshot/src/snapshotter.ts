@@ -164,8 +164,7 @@ class LayerSnapshotter implements Snapshotter {
     sys().syncfs(layout.diff(rec.id));
     await withLock(layout.lock, async () => {
       const { copiedAtNs: _c, pid: _p, ...rest } = rec;
-      await this.meta.create({ ...rest, key: name, kind: 'committed' });
-      await this.meta.delete(key);
+      await this.meta.replace({ ...rest, key: name, kind: 'committed' }, key);
     });
     rmSync(layout.work(rec.id), { recursive: true, force: true });
     if (rec.driver === 'copy') await fs.rm(layout.fs(rec.id), { recursive: true, force: true });

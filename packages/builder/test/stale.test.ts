@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openSnapshotter } from '@strata/snapshot';
+import { reapStale, scratchName } from '../src/stale.js';
+
+describe('reapStale', function () {
+  let root: string;
+
+  beforeEach(function () {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-stale-'));
+  });
+  afterEach(function () {
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('removes a dead process\'s executor scratch with its files, and keeps a live one\'s', async function () {
+    const dead = spawnSync('true').pid!;
+    const tmp = path.join(root, 'tmp');
+    const deadExec = path.join(tmp, `exec-${dead}-abc123`);
+    const liveExec = path.join(tmp, `${scratchName('exec')}def456`);
+    const deadStep = path.join(tmp, `step-${dead}-ghi789`);
+    for (const d of [deadExec, liveExec, deadStep]) fs.mkdirSync(d, { recursive: true });
+    for (const d of [deadExec, liveExec]) {
+      fs.writeFileSync(path.join(d, 'hosts'), '127.0.0.1 localhost\n');
+      fs.writeFileSync(path.join(d, 'resolv.conf'), '');
+    }
+    const snap = await openSnapshotter({ root });
+    assert.equal(await reapStale(root, snap), 2);
+    assert.equal(fs.existsSync(deadExec), false);
+    assert.equal(fs.existsSync(deadStep), false);
+    assert.deepEqual(fs.readdirSync(liveExec).sort(), ['hosts', 'resolv.conf']);
+  });
+
+  it('leaves a dead process\'s step dir that still holds files (it may be a mount seen through)', async function () {
+    const dead = spawnSync('true').pid!;
+    const step = path.join(root, 'tmp', `step-${dead}-jkl012`);
+    fs.mkdirSync(step, { recursive: true });
+    fs.writeFileSync(path.join(step, 'f'), 'x');
+    const snap = await openSnapshotter({ root });
+    assert.equal(await reapStale(root, snap), 0);
+    assert.equal(fs.readFileSync(path.join(step, 'f'), 'utf8'), 'x');
+  });
+});
