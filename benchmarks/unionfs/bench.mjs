@@ -1,7 +1,7 @@
 // Union filesystem benchmark (issue 4): the kernel overlay, strata-unionfs and Debian's fuse-overlayfs over the
 // same lower layers on one fresh tmpfs. Each contender gets a fresh upper dir per round; the median of the
 // rounds is printed per phase, with ratios to the kernel overlay and strata-unionfs vs fuse-overlayfs. CPU time
-// (benchmark process + FUSE daemon, from /proc in 10 ms ticks) is printed too: on a loaded machine it varies
+// (benchmark process + every FUSE daemon thread, from /proc/*/schedstat) is printed too: on a loaded machine it varies
 // far less than wall time.
 // Run as root: node benchmarks/unionfs/bench.mjs [--rounds N]   (build first: scripts/build-native-overlay.sh)
 // STRATA_UNIONFS_BASE=/path/to/older/strata-unionfs adds that build as a fourth contender (before/after in one run).
@@ -24,11 +24,14 @@ function daemonPid(mnt) {
   return undefined;
 }
 
-/** CPU seconds used so far by pid (user + system). */
+/** CPU seconds used so far by pid, all its threads (schedstat: nanoseconds, not 10 ms ticks). */
 function procCpu(pid) {
   if (!pid) return 0;
-  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
+  let ns = 0;
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try { ns += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]); } catch { /* exited */ }
+  }
+  return ns / 1e9;
 }
 
 function median(xs) { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; }
