@@ -15,17 +15,17 @@ const src = path.join(here, 'dist', 'src');
 const out = path.join(here, 'dist', 'bundle');
 const external = ['better-sqlite3', 'zstd-napi', 'ssh2', 'ssh2-sftp-client', 'cpu-features'];
 
-const keepOwnUrl = {
+const keepOwnUrl = (cliToo) => ({
   name: 'keep-own-import-meta-url',
   setup(b) {
     b.onLoad({ filter: /\.js$/ }, (args) => {
       const text = readFileSync(args.path, 'utf8');
-      if (args.path.startsWith(src + path.sep) || !text.includes('import.meta.url')) return undefined;
+      if ((!cliToo && args.path.startsWith(src + path.sep)) || !text.includes('import.meta.url')) return undefined;
       const url = JSON.stringify(pathToFileURL(args.path).href);
       return { contents: text.replaceAll('import.meta.url', url), loader: 'js', resolveDir: path.dirname(args.path) };
     });
   },
-};
+});
 
 /** Newest mtime (ms) of the compiled JavaScript the bundle is made from. */
 function newestInput() {
@@ -64,7 +64,7 @@ await build({
   platform: 'node',
   target: 'node20',
   external,
-  plugins: [keepOwnUrl],
+  plugins: [keepOwnUrl(false)],
   // CommonJS dependencies bundled into ESM call require() for Node built-ins.
   banner: { js: "import { createRequire as __strataRequire } from 'node:module'; const require = __strataRequire(import.meta.url);" },
   // Minified: V8 scans every byte of a module before running it (20 ms of a cached build). `--debug` turns
@@ -73,3 +73,26 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
 });
+
+// The launcher's fast path (bin/launch.cjs): per command, one CommonJS file holding main and that command,
+// which V8 can compile from a code cache (ES modules get none on Node 20): a cached build starts 20 ms sooner.
+const fast = path.join(out, 'fast');
+await Promise.all(commands.map((f) => build({
+  stdin: {
+    contents: `import { main } from './main.js';\nimport { command } from './commands/${f}';\nexport const run = (argv) => main(argv, command);\n`,
+    resolveDir: src,
+    sourcefile: `fast-${f}`,
+    loader: 'js',
+  },
+  outfile: path.join(fast, f.replace(/\.js$/, '.cjs')),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  external,
+  // main.ts's own URL too: its `here` must be dist/src (the package.json above it; the ES module commands).
+  plugins: [keepOwnUrl(true)],
+  minify: true,
+  sourcemap: 'linked',
+  logLevel: 'warning',
+})));

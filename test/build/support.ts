@@ -7,8 +7,9 @@ import { makeBusybox } from '../oci/busybox.js';
 
 /** The repository root (test/dist/build → three levels up). */
 export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-// The shipped CLI: the bundle, made fresh here when only `tsc -b` ran since the last bundling.
-const bin = path.join(repo, 'packages', 'cli', 'dist', 'bundle', 'bin.js');
+// The shipped CLI: the `strata` launcher in front of the bundles, made fresh here when only `tsc -b` ran
+// since the last bundling.
+const bin = path.join(repo, 'packages', 'cli', 'bin', 'strata');
 let bundled = false;
 function freshBundle(): string {
   if (!bundled) {
@@ -31,14 +32,14 @@ export class BuildEnv {
 
   /** Runs `strata ARGS` against this root; never throws. */
   strata(args: string[], env: NodeJS.ProcessEnv = {}, cwd = this.work): SpawnSyncReturns<string> {
-    return spawnSync(process.execPath, [freshBundle(), ...args], {
+    return spawnSync(freshBundle(), args, {
       encoding: 'utf8', cwd, env: { ...process.env, STRATA_ROOT: this.root, ...env }, maxBuffer: 64 << 20,
     });
   }
 
   /** Starts `strata ARGS` in the background (for kill tests). */
   spawn(args: string[]) {
-    return spawn(process.execPath, [freshBundle(), ...args], { cwd: this.work, env: { ...process.env, STRATA_ROOT: this.root }, stdio: 'ignore' });
+    return spawn(freshBundle(), args, { cwd: this.work, env: { ...process.env, STRATA_ROOT: this.root }, stdio: 'ignore' });
   }
 
   /** Writes a context directory from a map of relative path → content. */
@@ -54,7 +55,7 @@ export class BuildEnv {
   /** Runs `strata ARGS` without blocking this process (tests that serve HTTP from it need that). */
   run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
-      const p = spawn(process.execPath, [freshBundle(), ...args], { cwd: this.work, env: { ...process.env, STRATA_ROOT: this.root, ...env } });
+      const p = spawn(freshBundle(), args, { cwd: this.work, env: { ...process.env, STRATA_ROOT: this.root, ...env } });
       let stdout = '';
       let stderr = '';
       p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -75,7 +76,8 @@ export class SftpOps implements FileOps {
     const password = t.password ?? this.o.password ?? process.env.STRATA_SFTP_PASSWORD;
     const known = this.o.hostKeyCheck ? knownHostKeys(knownHosts, t.host, t.port) : [];
     // Loaded on first use: ssh2 takes ~200 ms to load, which every strata command would pay otherwise.
-    const { default: Client } = await import('ssh2-sftp-client');
+    // require, not import(): the CLI's per-command CommonJS bundles run without an ES module loader.
+    const Client = createRequire(import.meta.url)('ssh2-sftp-client') as typeof SftpClient;
     const client = new Client('strata-cache');
     try {
       await client.connect({

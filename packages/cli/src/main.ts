@@ -48,8 +48,11 @@ function helpText(commands: Command[]): string {
   ].join('\n') + '\n';
 }
 
-/** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
-export async function main(argv: string[]): Promise<number> {
+/**
+ * Runs the CLI with `argv` (without node and script); resolves to the exit code. `known` is a command the
+ * caller already loaded (the launcher's per-command bundle), used when argv names it.
+ */
+export async function main(argv: string[], known?: Command): Promise<number> {
   const ctx: CommandContext = {
     debug: false,
     verbose: false,
@@ -79,7 +82,7 @@ export async function main(argv: string[]): Promise<number> {
       ctx.out(topic ? topic.usage.trimEnd() + '\n' : helpText(commands));
       return name === undefined ? 2 : 0;
     }
-    const cmd = (await loadCommand(name)) ?? (await loadCommands()).find((c) => c.name === name);
+    const cmd = (known?.name === name ? known : undefined) ?? (await loadCommand(name)) ?? (await loadCommands()).find((c) => c.name === name);
     if (!cmd) throw new UsageError(`unknown command "${name}"`);
     if (rest.includes('--help') || rest.includes('-h')) {
       ctx.out(cmd.usage.trimEnd() + '\n');
