@@ -1,7 +1,7 @@
 import { lstat, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Executor, prepareRunMounts, type RunMountOptions, type SecretSource } from '@strata/executor';
-import type { ExecMount, ExecOp } from '@strata/planner';
+import type { ExecMount, ExecOp, OutsideSlot } from '@strata/planner';
 import type { LayerChain } from '@strata/cache';
 import { BuildError } from './errors.js';
 import { layerStep, scratchDir, withChainView, type StepOutcome, type StepServices } from './step-layer.js';
@@ -16,6 +16,8 @@ export interface ExecInputs {
   ssh: Record<string, string>;
   signal: AbortSignal;
   log(stream: 'stdout' | 'stderr', data: string): void;
+  /** Waits for the container without holding the build's work slot (the planner's; absent: hold it). */
+  outsideSlot?: OutsideSlot;
 }
 
 /** The planner's expanded RUN --mount in the executor's terms; `from` names the op whose result is mounted. */
@@ -89,7 +91,8 @@ export async function runExec(svc: StepServices, op: ExecOp, inp: ExecInputs): P
       signal: inp.signal,
     });
     try {
-      const r = await new Executor({ tmpDir: path.join(svc.root, 'tmp'), scratchPrefix: scratchName('exec') }).run({
+      const waitOutside = inp.outsideSlot ?? ((work) => work());
+      const r = await waitOutside(() => new Executor({ tmpDir: path.join(svc.root, 'tmp'), scratchPrefix: scratchName('exec') }).run({
         rootfs,
         argv: op.argv,
         env: [...op.envList, ...op.proxyEnv, ...prepared.env],
@@ -102,7 +105,7 @@ export async function runExec(svc: StepServices, op: ExecOp, inp: ExecInputs): P
         stdin: 'ignore',
         stdout: sink('stdout'),
         stderr: sink('stderr'),
-      }, inp.signal);
+      }, inp.signal));
       if (r.exitCode !== 0) {
         const why = r.oomKilled ? ' (out of memory)' : r.signal ? ` (${r.signal})` : '';
         throw new BuildError(`process ${JSON.stringify(op.argv.join(' '))} did not complete successfully: exit code ${r.exitCode}${why}`, tail.slice());

@@ -41,7 +41,7 @@ export class BuildWorker implements OpRunner<LayerChain> {
       case 'exec': {
         const r = await runExec(this.svc, op, {
           contextDir: this.o.contextDir, parent: input.parent, deps: input.deps, secrets: this.o.secrets, ssh: this.o.ssh,
-          signal: input.signal, log: input.log,
+          signal: input.signal, log: input.log, outsideSlot: input.outsideSlot,
         });
         return { state: r.state, emptyLayer: r.emptyLayer };
       }
