@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { startRegistry, freePort, type RegistryServer } from '../support/registry-server.js';
 import { backendScenarios } from './scenarios.js';
 import { PROJECT, Runner } from './support.js';
@@ -55,26 +57,50 @@ describe('remote cache: type=registry (docker-registry on 127.0.0.1)', function 
       assert.ok(ex.bytesUploaded > 400000 && ex.bytesUploaded < 500000, `uploaded ${ex.bytesUploaded} bytes`);
     });
 
-    it('a blob deleted from the registry makes its entry a miss with one warning', async () => {
+    it('a corrupt layer inside an entry is a miss with one warning; an unreadable bundle only costs requests', async () => {
       const A = runner();
       await A.mustBuild(A.context('proj', PROJECT), ['-t', 'app', '--cache-to', `type=registry,ref=${repo}:c,mode=max`]);
-      // The COPY app layer: the top layer of the entry with four layers (as exported, gzipped).
       const name = repo.slice(reg.host.length + 1);
+      const accept = { accept: 'application/vnd.oci.image.manifest.v1+json' };
       const tags = ((await (await fetch(`${reg.url}/v2/${name}/tags/list`)).json()) as { tags: string[] }).tags.filter((t) => /^c-[a-f0-9]{64}$/.test(t));
-      let last = '';
+      let bundle = '';
+      let corrupted = 0;
       for (const t of tags) {
-        const m = (await (await fetch(`${reg.url}/v2/${name}/manifests/${t}`, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } })).json()) as { annotations: Record<string, string> };
-        const e = JSON.parse(m.annotations['dev.strata.cache.doc']!) as { state: { layers: Array<{ digest: string }> } };
-        if (e.state.layers.length === 4) last = e.state.layers[3]!.digest;
+        const m = (await (await fetch(`${reg.url}/v2/${name}/manifests/${t}`, { headers: accept })).json()) as { annotations: Record<string, string> };
+        const e = JSON.parse(m.annotations['dev.strata.cache.doc']!) as { state: { layers: Array<{ digest: string }> }; inline?: Record<string, string>; bundle?: { digest: string } };
+        bundle = e.bundle?.digest ?? bundle;
+        // The COPY app layer (top of the four-layer entry) is small: it travels inside its entry.
+        if (e.state.layers.length !== 4) continue;
+        const top = e.state.layers[3]!.digest;
+        const bytes = Buffer.from(e.inline![top]!, 'base64');
+        bytes[bytes.length >> 1] ^= 0xff;
+        e.inline![top] = bytes.toString('base64');
+        m.annotations['dev.strata.cache.doc'] = JSON.stringify(e);
+        const put = await fetch(`${reg.url}/v2/${name}/manifests/${t}`, { method: 'PUT', headers: { 'content-type': accept.accept }, body: JSON.stringify(m) });
+        assert.equal(put.status, 201);
+        corrupted++;
       }
-      assert.match(last, /^sha256:/);
-      const del = await fetch(`${reg.url}/v2/${repo.slice(reg.host.length + 1)}/blobs/${last}`, { method: 'DELETE' });
-      assert.equal(del.status, 202);
+      assert.equal(corrupted, 1);
+      // Without the bundle (it holds the good copy), B reads entries one by one.
+      assert.match(bundle, /^sha256:/);
+      assert.equal((await fetch(`${reg.url}/v2/${name}/blobs/${bundle}`, { method: 'DELETE' })).status, 202);
       const B = runner();
       const got = await B.mustBuild(B.context('proj', PROJECT), ['-t', 'app', '--cache-from', `type=registry,ref=${repo}:c`]);
       assert.equal(got.warnings.length, 1, got.log);
-      assert.match(got.warnings[0]!, /is missing there; rebuilding the step/);
+      assert.match(got.warnings[0]!, /blob sha256:[a-f0-9]{64} is corrupt .*rebuilding the steps that need it/);
       assert.equal(got.meta.ran, 1);
+      assert.equal(got.meta.remote!.imported.bundlesRead, 0);
+      assert.equal(readFileSync(path.join(B.rootfs('app'), 'app', 'main.txt'), 'utf8'), 'main v1\n');
+    });
+
+    it('a fully cached import reads one bundle instead of one entry per step', async () => {
+      const A = runner();
+      const a = await A.mustBuild(A.context('proj', PROJECT), ['-t', 'app', '--cache-to', `type=registry,ref=${repo}:u,mode=max`]);
+      const B = runner();
+      const got = await B.mustBuild(B.context('proj', PROJECT), ['-t', 'app', '--cache-from', `type=registry,ref=${repo}:u`]);
+      assert.equal(got.meta.ran, 0);
+      assert.equal(got.id, a.id);
+      assert.equal(got.meta.remote!.imported.bundlesRead, 1);
     });
 
     it('an unreachable registry: one warning and a build without the cache; --cache-required fails', async () => {
@@ -98,7 +124,10 @@ describe('remote cache: type=registry (docker-registry on 127.0.0.1)', function 
       const kept = A.strata(['cache', 'prune', '--remote', `type=registry,ref=${repo}:p`, '--older-than', '1h']);
       assert.match(kept.stdout, /removed 0 cache entries \(5 kept\)/, kept.stderr);
       const gone = A.strata(['cache', 'prune', '--remote', `type=registry,ref=${repo}:p`]);
-      assert.match(gone.stdout, /removed 5 cache entries \(0 kept\) and 4 blobs/, gone.stderr);
+      // The builder stage's 400 kB layer is a blob; the three small layers travelled inside their entries.
+      assert.match(gone.stdout, /removed 5 cache entries \(0 kept\) and 1 blobs/, gone.stderr);
+      const left = ((await (await fetch(`${reg.url}/v2/${repo.slice(reg.host.length + 1)}/tags/list`)).json()) as { tags: string[] | null }).tags ?? [];
+      assert.deepEqual(left.filter((t) => t.startsWith('p-')), [], 'no entry and no bundle left');
       const B = runner();
       const after = await B.mustBuild(B.context('proj', PROJECT), ['--cache-from', `type=registry,ref=${repo}:p`]);
       assert.equal(after.meta.ran, 5);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { PROJECT, Runner } from './support.js';
+import { PROJECT, Runner, wireDigests } from './support.js';
 
 /** How a backend test names its cache: `--cache-to` / `--cache-from` values and extra environment. */
 export interface BackendUnderTest {
@@ -77,7 +77,38 @@ export function backendScenarios(backend: () => BackendUnderTest): void {
     assert.equal(ex.entriesWritten, 1);
     assert.equal(ex.entriesPresent, 4);
     assert.equal(ex.blobsUploaded, 1, 'only the COPY layer');
+    assert.deepEqual(ex.uploaded, wireDigests(A, 'app').slice(-1), 'the blob sent is the COPY step\'s layer');
     assert.ok(ex.bytesUploaded < 5000, `uploaded ${ex.bytesUploaded} bytes`);
+  });
+
+  it('a change in the middle: the second export sends exactly the blobs of the steps from the change on', async function () {
+    this.timeout(120000);
+    const b = backend();
+    const A = runner();
+    const files = {
+      Dockerfile: 'FROM busybox\nRUN echo one > /one\nCOPY app /app\nRUN cp /app/main.txt /copy && head -c 3000 /dev/urandom > /noise\nRUN echo last > /last\n',
+      'app/main.txt': 'v1\n',
+    };
+    const ctx = A.context('mid', files);
+    const first = await A.mustBuild(ctx, ['-t', 'mid', '--cache-to', b.to('max')], b.env);
+    assert.equal(first.meta.remote!.exported[0]!.entriesWritten, 5);
+    writeFileSync(path.join(ctx, 'app', 'main.txt'), 'v2\n');
+    const again = await A.mustBuild(ctx, ['-t', 'mid', '--cache-to', b.to('max')], b.env);
+    const ex = again.meta.remote!.exported[0]!;
+    assert.equal(again.meta.ran, 3);
+    assert.deepEqual([ex.entriesWritten, ex.entriesPresent], [3, 2]);
+    // The image's top three layers are the changed steps' (COPY and both RUNs after it): those, and only those.
+    const layers = wireDigests(A, 'mid');
+    assert.equal(layers.length, 5, 'busybox and four steps\' layers');
+    const before = new Set(first.meta.remote!.exported[0]!.uploaded);
+    assert.deepEqual(ex.uploaded, layers.slice(-3).filter((d) => !before.has(d)).sort());
+    assert.ok(ex.uploaded.length >= 2, `the COPY and the noisy RUN layer at least: ${ex.uploaded.join(' ')}`);
+
+    // Another runner imports the changed build: every step a hit, the same image.
+    const B = runner();
+    const got = await B.mustBuild(B.context('mid', { ...files, 'app/main.txt': 'v2\n' }), ['-t', 'mid', '--cache-from', b.from()], b.env);
+    assert.equal(got.meta.ran, 0, got.log);
+    assert.equal(got.id, again.id);
   });
 
   it('two runners export different branches at the same time; a third runner hits both', async function () {

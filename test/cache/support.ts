@@ -8,8 +8,11 @@ export interface RemoteMeta {
   cached: number;
   ran: number;
   remote?: {
-    imported: { probes: number; hits: number; blobsDownloaded: number; bytesDownloaded: number };
-    exported: Array<{ to: string; entriesWritten: number; entriesPresent: number; blobsUploaded: number; blobsMounted: number; blobsPresent: number; bytesUploaded: number; mounts?: { mounts: number; files: number; transferred: number } }>;
+    imported: { probes: number; hits: number; blobsDownloaded: number; bytesDownloaded: number; bundlesRead: number };
+    exported: Array<{
+      to: string; entriesWritten: number; entriesPresent: number; blobsUploaded: number; blobsMounted: number; blobsPresent: number; blobsInline: number;
+      bytesUploaded: number; uploaded: string[]; mounts?: { mounts: number; files: number; transferred: number };
+    }>;
     mountsImported?: { mounts: number; files: number; transferred: number };
   };
 }
@@ -73,6 +76,22 @@ export const PROJECT = {
   ].join('\n'),
   'app/main.txt': 'main v1\n',
 };
+
+/**
+ * The digest each layer of an image travels under in a remote cache, top last: local layers are stored
+ * uncompressed and exported gzipped, and the runner remembers each pair under cache/wire/.
+ */
+export function wireDigests(runner: Runner, image: string): string[] {
+  const pairs = new Map<string, string>();
+  const wireDir = path.join(runner.root, 'cache', 'wire');
+  for (const f of readdirSync(wireDir)) {
+    const w = JSON.parse(readFileSync(path.join(wireDir, f), 'utf8')) as { digest: string; diffId: string };
+    pairs.set(w.diffId, w.digest);
+  }
+  const config = JSON.parse(runner.strata(['inspect', '--config', '--format', 'json', image]).stdout) as { RootFS?: { Layers?: string[] }; rootfs?: { diff_ids?: string[] } };
+  const diffIds = config.RootFS?.Layers ?? config.rootfs?.diff_ids ?? [];
+  return diffIds.map((d) => pairs.get(d) ?? d);
+}
 
 /** A fresh directory for a local cache or other scratch, removed by the returned function. */
 export function scratch(prefix: string): { dir: string; remove: () => void } {

@@ -63,6 +63,10 @@ export class BuildCache implements CacheIndex<LayerChain> {
   }
 
   async nearest(slot: string): Promise<StoredPreImage[]> {
-    return (await this.local.bySlot(slot)).map((e) => ({ key: e.key, preImage: e.preImage as unknown as PreImage }));
+    const local = (await this.local.bySlot(slot)).map((e) => ({ key: e.key, preImage: e.preImage as unknown as PreImage }));
+    // With --cache-from, a step this runner never built is explained against what the sources hold for it.
+    const seen = new Set(local.map((p) => p.key));
+    const remote = (await this.remote?.nearest(slot)) ?? [];
+    return [...local, ...remote.filter((p) => !seen.has(p.key)).map((p) => ({ key: p.key, preImage: p.preImage as unknown as PreImage }))];
   }
 }

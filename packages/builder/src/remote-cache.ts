@@ -21,6 +21,8 @@ export interface ImportStats {
   hits: number;
   blobsDownloaded: number;
   bytesDownloaded: number;
+  /** Export bundles read (one answers the probes of all the entries it holds). */
+  bundlesRead: number;
 }
 
 /**
@@ -74,38 +76,54 @@ export class RemoteSources {
   }
 
   /**
-   * The first source's entry for `key` whose blobs are all local or present at that source; undefined on a
-   * miss. A remote hit names where its blobs live, for the fetcher.
+   * The first source's entry for `key` whose blobs are all local or at that source; undefined on a miss. The
+   * entry is trusted to name blobs its source holds (a registry refuses an entry whose blobs are not there;
+   * exporters write blobs first), so a hit costs no existence checks: a blob missing after all shows when it
+   * is fetched, and is then a miss with a warning (retryBadBlobs).
    */
   async lookup(key: string): Promise<CacheEntry | undefined> {
     for (const s of this.sources) {
       const e = await this.guard(s, () => s.remote.entry(key));
       if (e === undefined) continue;
-      if (await this.provide(e.state.layers, s, key)) {
-        this.hits++;
-        this.taken.set(key, e);
-        return e;
+      if (e.state.layers.some((l) => this.bad.has(l.digest))) continue;
+      for (const l of e.state.layers) {
+        if (!this.origin.has(l.digest)) this.origin.set(l.digest, { desc: { mediaType: l.mediaType, digest: l.digest, size: l.size }, source: s });
       }
+      this.hits++;
+      this.taken.set(key, e);
+      return e;
     }
     return undefined;
   }
 
-  /** True when every layer is local or fetchable (from `only`, else from any source that has it). */
-  async provide(layers: readonly LayerRef[], only?: Source, key?: string): Promise<boolean> {
+  /**
+   * Pre-images the sources hold for a step position, for explaining a miss that neither the local index nor
+   * a source could answer (a runner that never built the step compares against what another runner built).
+   */
+  async nearest(slot: string): Promise<Array<{ key: string; preImage: CacheEntry['preImage'] }>> {
+    const out: Array<{ key: string; preImage: CacheEntry['preImage'] }> = [];
+    for (const s of this.sources) {
+      if (s.off) continue;
+      for (const e of await s.remote.entriesOfSlot(slot)) out.push({ key: e.key, preImage: e.preImage });
+    }
+    return out;
+  }
+
+  /** True when every layer is local or fetchable from a source that has it (a local record's layers). */
+  async provide(layers: readonly LayerRef[]): Promise<boolean> {
     for (const l of layers) {
       if (this.bad.has(l.digest)) return false;
       if (this.origin.has(l.digest) || (await this.cs.has(l.digest))) continue;
       let found: Source | undefined;
-      for (const s of only ? [only] : this.sources) {
+      for (const s of this.sources) {
         if (await this.guard(s, () => s.remote.has(l.digest))) {
           found = s;
           break;
         }
       }
       if (!found) {
-        // Remembered as bad: later entries naming the same blob are misses without another warning.
+        // Remembered as bad: later entries naming the same blob are misses without another check.
         this.bad.add(l.digest);
-        if (only) this.warn(`cache entry ${key?.slice(7, 19) ?? ''} from ${only.remote.label}: layer ${l.digest} is missing there; rebuilding the step`);
         return false;
       }
       this.origin.set(l.digest, { desc: { mediaType: l.mediaType, digest: l.digest, size: l.size }, source: found });
@@ -192,9 +210,10 @@ export class RemoteSources {
 
   /** Bytes and requests so far, over all sources. */
   stats(): ImportStats {
-    const out: ImportStats = { probes: 0, hits: this.hits, blobsDownloaded: 0, bytesDownloaded: 0 };
+    const out: ImportStats = { probes: 0, hits: this.hits, blobsDownloaded: 0, bytesDownloaded: 0, bundlesRead: 0 };
     for (const s of this.sources) {
       out.probes += s.remote.stats.probes;
+      out.bundlesRead += s.remote.stats.bundlesRead;
       out.blobsDownloaded += s.remote.stats.blobsDownloaded;
       out.bytesDownloaded += s.remote.stats.bytesDownloaded;
     }

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Descriptor, Digest } from '@strata/oci';
+import type { BundleRef } from './record.js';
 
 /** How a blob reached a backend during an export. */
 export type BlobPut = 'exists' | 'mounted' | 'uploaded';
@@ -16,8 +17,21 @@ export interface CacheBackend {
   check(write: boolean): Promise<void>;
   /** The bytes of an entry, or undefined when there is none. */
   readEntry(key: string): Promise<Buffer | undefined>;
-  /** Writes an entry unless the key is present (returns false then); `blobs` are the blobs it names. */
-  writeEntry(key: string, bytes: Buffer, blobs: Descriptor[]): Promise<boolean>;
+  /**
+   * Writes an entry unless the key is present (returns false then); `blobs` are the blobs it names. `listed`:
+   * a listing just showed the key absent, so a backend that must ask first (a registry) may skip asking.
+   */
+  writeEntry(key: string, bytes: Buffer, blobs: Descriptor[], listed?: boolean): Promise<boolean>;
+  /** Layer blobs up to this many bytes travel inside their entry (0: every layer is a blob of its own). */
+  readonly inlineMax: number;
+  /** Stores an export bundle under `name` (immutable, like entries). */
+  writeBundle(name: string, bytes: Buffer): Promise<BundleRef>;
+  /** The bytes of a bundle (by ref from an entry, or by name from a listing), or undefined when gone. */
+  readBundle(ref: BundleRef | string): Promise<Buffer | undefined>;
+  /** Every bundle name, oldest first. */
+  listBundles(): Promise<string[]>;
+  /** Removes a bundle (prune). */
+  deleteBundle(name: string): Promise<void>;
   /** Every entry key. */
   listEntries(): Promise<string[]>;
   /** Removes an entry (prune). */

@@ -1,5 +1,6 @@
 import type { ContentStore, Descriptor, Digest } from '@strata/oci';
 import type { CacheBackend } from './backend.js';
+import { bundleRef, encodeBundle } from './bundle.js';
 import { eachLimit } from './pool.js';
 import type { CacheEntry, LayerRef } from './record.js';
 
@@ -10,10 +11,16 @@ export interface ExportStats {
   entriesPresent: number;
   /** Entries not exported because a blob they name is neither local nor remote. */
   entriesSkipped: number;
+  /** Blobs sent (uploaded on their own or inside their entry), mounted, or found there. */
   blobsUploaded: number;
   blobsMounted: number;
   blobsPresent: number;
+  /** Of blobsUploaded, those that travelled inside their entry. */
+  blobsInline: number;
+  /** Everything sent: blob uploads, entry documents (with their inline blobs) and the bundle. */
   bytesUploaded: number;
+  /** The digests of the blobs sent (uploaded or inline), sorted: what a test compares with the changed steps. */
+  uploaded: string[];
 }
 
 /** Options of exportEntries. */
@@ -22,68 +29,132 @@ export interface ExportOptions {
   skipBlobs?: ReadonlySet<string>;
   /** Same-registry repositories that may hold a blob (cross-repository mount instead of an upload). */
   mountFrom?: (digest: Digest) => string[];
-  /** Uploads at once (default 8). */
+  /** Requests at once (default 8). */
   concurrency?: number;
   /** How each layer travels (uncompressed local layers gzipped); default: as stored. */
   wire?: (l: LayerRef) => Promise<LayerRef>;
+  /** The export's time (bundle name); default now. */
+  now?: Date;
 }
 
+const descOf = (l: LayerRef): Descriptor => ({ mediaType: l.mediaType, digest: l.digest, size: l.size });
+
 /**
- * Exports entries to a remote: blobs first (each after an existence check, so only what the remote lacks is
- * sent), then each entry, written only when the key is absent — another writer's entry is never replaced,
- * and an entry becomes visible only after every blob it names is there.
+ * Exports entries to a remote. One listing says which keys it has: those are only marked hit, and neither
+ * they nor the blobs they name are checked again (the remote had them whole when it took them). For the new
+ * entries, each blob is sent once: a small one inside the entry of the step that made it, a larger one after
+ * an existence check (or as a cross-repository mount). An entry is written only when every blob it names is
+ * there, and never over another writer's (where the backend can tell). New entries also go out together as
+ * one bundle, so an importer reads them in one request.
+ * Race: if another writer's entry for a key names other blobs than ours (two runners built the same step at
+ * once), a new child of ours may name a blob that is not there; importers take that as a miss with a warning.
  */
 export async function exportEntries(backend: CacheBackend, entries: readonly CacheEntry[], cs: ContentStore, o: ExportOptions = {}): Promise<ExportStats> {
-  const stats: ExportStats = { entriesWritten: 0, entriesPresent: 0, entriesSkipped: 0, blobsUploaded: 0, blobsMounted: 0, blobsPresent: 0, bytesUploaded: 0 };
-  // Entries as they travel: each own layer in its wire form (same diff id), base layers as they are.
+  const stats: ExportStats = {
+    entriesWritten: 0, entriesPresent: 0, entriesSkipped: 0, blobsUploaded: 0, blobsMounted: 0, blobsPresent: 0, blobsInline: 0, bytesUploaded: 0, uploaded: [],
+  };
+  const limit = o.concurrency ?? 8;
+  const listed = new Set(await backend.listEntries());
+  const fresh = entries.filter((e) => !listed.has(e.key));
+  const hits = entries.filter((e) => listed.has(e.key)).map((e) => e.key);
+  const own = (l: LayerRef) => !o.skipBlobs?.has(l.digest);
+  // Layers of entries the remote has are there (as blobs or inside those entries): nothing to check.
+  const known = new Set<string>();
+  for (const e of entries) if (listed.has(e.key)) for (const l of e.state.layers) known.add(l.digest);
+  // New entries as they travel: each own layer in its wire form (same diff id), base layers as they are.
   const wire = o.wire ?? (async (l: LayerRef) => l);
   const forms = new Map<string, Promise<LayerRef>>();
   const formOf = (l: LayerRef): Promise<LayerRef> => {
-    if (o.skipBlobs?.has(l.digest)) return Promise.resolve(l);
+    if (!own(l)) return Promise.resolve(l);
     let p = forms.get(l.digest);
     if (!p) forms.set(l.digest, (p = wire(l)));
     return p;
   };
-  const sent: CacheEntry[] = [];
-  await eachLimit(entries, o.concurrency ?? 8, async (e) => {
-    sent.push({ ...e, state: { ...e.state, layers: await Promise.all(e.state.layers.map(formOf)) } });
+  const sent: CacheEntry[] = new Array<CacheEntry>(fresh.length);
+  await eachLimit(fresh.map((e, i) => [e, i] as const), limit, async ([e, i]) => {
+    sent[i] = { ...e, state: { ...e.state, layers: await Promise.all(e.state.layers.map(formOf)) } };
   });
-  const blobs = new Map<string, Descriptor>();
-  for (const e of sent) for (const l of e.state.layers) if (!o.skipBlobs?.has(l.digest)) blobs.set(l.digest, { mediaType: l.mediaType, digest: l.digest, size: l.size });
-  const present = new Set<string>();
-  await eachLimit([...blobs.values()], o.concurrency ?? 8, async (d) => {
+  // Each blob the new entries need, and the entry that carries it when it travels inline: the shortest chain
+  // naming it, i.e. the step that made it.
+  const need = new Map<string, { desc: Descriptor; carrier: CacheEntry }>();
+  sent.forEach((e, i) => {
+    e.state.layers.forEach((l, j) => {
+      // Known by the digest the local entry names (the remote entry that named it holds its wire form).
+      if (!own(l) || known.has(fresh[i]!.state.layers[j]!.digest)) return;
+      const cur = need.get(l.digest);
+      if (!cur || e.state.layers.length < cur.carrier.state.layers.length) need.set(l.digest, { desc: descOf(l), carrier: e });
+    });
+  });
+  const there = new Set<string>();
+  sent.forEach((e, i) => e.state.layers.forEach((l, j) => { if (known.has(fresh[i]!.state.layers[j]!.digest)) there.add(l.digest); }));
+  /** Blobs at the remote as blobs of their own: the ones a registry entry may list as its layers. */
+  const asBlob = new Set<string>();
+  const inline = new Map<CacheEntry, Record<string, string>>();
+  await eachLimit([...need.values()], limit, async ({ desc: d, carrier }) => {
     if (!(await cs.has(d.digest))) {
       // Known only from another remote (a lazy hit never downloaded): fine if this remote has it too.
       if (await backend.hasBlob(d.digest)) {
-        present.add(d.digest);
+        there.add(d.digest);
+        asBlob.add(d.digest);
         stats.blobsPresent++;
       }
       return;
     }
-    const r = await backend.writeBlob(d, () => cs.get(d.digest), o.mountFrom?.(d.digest) ?? []);
-    present.add(d.digest);
+    const mountFrom = o.mountFrom?.(d.digest) ?? [];
+    if (d.size <= backend.inlineMax && mountFrom.length === 0) {
+      const m = inline.get(carrier) ?? {};
+      m[d.digest] = (await cs.readBuffer(d.digest)).toString('base64');
+      inline.set(carrier, m);
+      there.add(d.digest);
+      stats.blobsUploaded++;
+      stats.blobsInline++;
+      stats.uploaded.push(d.digest);
+      return;
+    }
+    const r = await backend.writeBlob(d, () => cs.get(d.digest), mountFrom);
+    there.add(d.digest);
+    asBlob.add(d.digest);
     if (r === 'uploaded') {
       stats.blobsUploaded++;
       stats.bytesUploaded += d.size;
+      stats.uploaded.push(d.digest);
     } else if (r === 'mounted') stats.blobsMounted++;
     else stats.blobsPresent++;
   });
-  const hits: string[] = [];
-  await eachLimit(sent, o.concurrency ?? 8, async (e) => {
-    const own = e.state.layers.filter((l) => !o.skipBlobs?.has(l.digest));
-    if (own.some((l) => !present.has(l.digest))) {
-      stats.entriesSkipped++;
-      return;
-    }
-    const bytes = Buffer.from(JSON.stringify(e));
-    if (await backend.writeEntry(e.key, bytes, own.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size })))) {
-      stats.entriesWritten++;
+  stats.uploaded.sort();
+  const ready: CacheEntry[] = [];
+  for (const e of sent) {
+    if (e.state.layers.filter(own).some((l) => !there.has(l.digest))) stats.entriesSkipped++;
+    else ready.push(inline.has(e) ? { ...e, inline: inline.get(e)! } : e);
+  }
+  const tasks: Array<() => Promise<void>> = [];
+  let docs = ready;
+  if (ready.length > 1) {
+    const bytes = encodeBundle(ready);
+    // The bundle's ref is known before it is written (it names its own content), so entries go out at once.
+    const ref = bundleRef(o.now ?? new Date(), bytes);
+    const name = ref.name;
+    docs = ready.map((e) => ({ ...e, bundle: ref }));
+    tasks.push(async () => {
+      await backend.writeBundle(name, bytes);
       stats.bytesUploaded += bytes.length;
-    } else {
-      stats.entriesPresent++;
-      hits.push(e.key);
-    }
-  });
-  if (hits.length > 0) await backend.markHits(hits.sort(), new Date());
+    });
+  }
+  for (const e of docs) {
+    tasks.push(async () => {
+      const bytes = Buffer.from(JSON.stringify(e));
+      const blobs = e.state.layers.filter((l) => own(l) && asBlob.has(l.digest)).map(descOf);
+      if (await backend.writeEntry(e.key, bytes, blobs, true)) {
+        stats.entriesWritten++;
+        stats.bytesUploaded += bytes.length;
+      } else {
+        stats.entriesPresent++;
+        hits.push(e.key);
+      }
+    });
+  }
+  await eachLimit(tasks, limit, (t) => t());
+  stats.entriesPresent += entries.length - fresh.length;
+  if (hits.length > 0) await backend.markHits(hits.sort(), o.now ?? new Date());
   return stats;
 }

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Descriptor, Digest } from '@strata/oci';
 import { hexOf, type BlobPut, type CacheBackend } from './backend.js';
+import { BUNDLE_NAME_RE } from './bundle.js';
 import { eachLimit } from './pool.js';
+import type { BundleRef } from './record.js';
 
 /**
  * The few file operations the directory layout needs; a local directory and an SFTP server provide them.
@@ -31,10 +33,13 @@ export interface FileOps {
  *   hits/<hex>                when the key was last hit (ISO 8601 text), replaced on each export
  *   blobs/sha256/<hex>        layer blobs and file-set documents, content-addressed
  *   pointers/<name>.json      replaceable pointers (a cache mount's latest file set)
+ *   bundles/<name>.json       one per export: the entries it wrote, together (a hint for importers)
+ * `inlineMax`: over SFTP every file costs round trips, so small layers ride in their entries; in a local
+ * directory they stay blob files (0).
  */
 export class FileLayoutBackend implements CacheBackend {
   readonly label: string;
-  constructor(private readonly fs: FileOps) {
+  constructor(private readonly fs: FileOps, readonly inlineMax = 0) {
     this.label = fs.label;
   }
 
@@ -50,9 +55,28 @@ export class FileLayoutBackend implements CacheBackend {
   }
 
   /** `blobs` are not needed here: the entry names them and prune reads them from it. */
+  /** The write itself refuses an existing name, so neither `blobs` nor a listing is needed. */
   writeEntry(key: string, bytes: Buffer, _blobs: Descriptor[] = []): Promise<boolean> {
     void _blobs;
     return this.fs.write(`entries/${hexOf(key)}.json`, bytes, false);
+  }
+
+  async writeBundle(name: string, bytes: Buffer): Promise<BundleRef> {
+    await this.fs.write(`bundles/${name}.json`, bytes, false);
+    return { name, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` as Digest, size: bytes.length };
+  }
+
+  readBundle(ref: BundleRef | string): Promise<Buffer | undefined> {
+    const name = typeof ref === 'string' ? ref : ref.name;
+    return BUNDLE_NAME_RE.test(name) ? this.fs.read(`bundles/${name}.json`) : Promise.resolve(undefined);
+  }
+
+  async listBundles(): Promise<string[]> {
+    return (await this.fs.list('bundles')).filter((n) => n.endsWith('.json') && BUNDLE_NAME_RE.test(n.slice(0, -5))).map((n) => n.slice(0, -5)).sort();
+  }
+
+  async deleteBundle(name: string): Promise<void> {
+    if (BUNDLE_NAME_RE.test(name)) await this.fs.remove(`bundles/${name}.json`);
   }
 
   async listEntries(): Promise<string[]> {

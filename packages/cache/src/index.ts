@@ -17,3 +17,4 @@ export * from './file-set.js';
 export * from './prune-remote.js';
 export * from './cache-mounts.js';
 export * from './wire-form.js';
+export { BUNDLE_MEDIA_TYPE, encodeBundle, parseBundle, bundleRef } from './bundle.js';

@@ -14,7 +14,7 @@ export function openBackend(loc: CacheLocation): CacheBackend {
     case 'sftp':
       return new FileLayoutBackend(new SftpOps({
         url: loc.url, hostKeyCheck: loc.hostKeyCheck, ...(loc.key ? { key: loc.key } : {}), ...(loc.knownHosts ? { knownHosts: loc.knownHosts } : {}),
-      }));
+      }), 64 << 10);
     case 'local':
       return new FileLayoutBackend(new LocalDirOps(path.resolve(loc.dir)));
   }

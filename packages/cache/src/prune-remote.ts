@@ -2,6 +2,12 @@ import type { Digest } from '@strata/oci';
 import type { CacheBackend } from './backend.js';
 import { isCacheEntry, type CacheEntry } from './record.js';
 
+/** When a bundle was written, from its name (`yyyymmddhhmmss-…`, UTC). */
+function bundleTime(name: string): number {
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})-/.exec(name);
+  return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : 0;
+}
+
 /** What a remote prune did. */
 export interface RemotePruneResult {
   entries: number;
@@ -37,6 +43,10 @@ export async function pruneRemote(backend: CacheBackend, olderThanMs?: number, n
   }
   for (const e of gone) await backend.deleteEntry(e.key);
   await backend.pruneHits(olderThanMs === undefined ? Infinity : now - olderThanMs);
+  // Bundles are hints for importers: one older than the cutoff goes (its live entries stay readable one by one).
+  for (const name of await backend.listBundles()) {
+    if (olderThanMs === undefined || bundleTime(name) < now - olderThanMs) await backend.deleteBundle(name);
+  }
   const keep = new Set<string>();
   for (const e of kept) for (const l of e.state.layers) keep.add(l.digest);
   const res: RemotePruneResult = { entries: gone.length, kept: kept.length, blobs: 0, bytes: 0 };

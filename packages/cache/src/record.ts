@@ -27,6 +27,29 @@ export interface CacheEntry {
   slot: string;
   /** When the entry was written (ISO 8601). */
   created: string;
+  /**
+   * Only on the trip (never in the local index): small layer blobs carried inside the entry, base64 by digest,
+   * so a small step costs one request each way instead of a blob upload and download of its own.
+   */
+  inline?: Record<string, string>;
+  /** Only on the trip: the export bundle that holds this entry and its siblings (one read answers them all). */
+  bundle?: BundleRef;
+}
+
+/** Where an export bundle lives: its name (listing order = time order) and its blob. */
+export interface BundleRef {
+  name: string;
+  digest: Digest;
+  size: number;
+}
+
+/** The entry as the local index keeps it: without what only travels (inline blobs, its bundle). */
+export function localForm(e: CacheEntry): CacheEntry {
+  if (e.inline === undefined && e.bundle === undefined) return e;
+  const { inline: _i, bundle: _b, ...rest } = e;
+  void _i;
+  void _b;
+  return rest;
 }
 
 /** True when `v` has the shape of a CacheEntry (records come from disk and remote backends). */

@@ -6,7 +6,9 @@ import {
   type RepositoryClient,
 } from '@strata/registry';
 import { hexOf, type BlobPut, type CacheBackend } from './backend.js';
+import { BUNDLE_MEDIA_TYPE, BUNDLE_NAME_RE } from './bundle.js';
 import { RemoteCacheError } from './errors.js';
+import type { BundleRef } from './record.js';
 
 /** Media type of an entry document (the config blob of its artifact manifest). */
 export const ENTRY_MEDIA_TYPE = 'application/vnd.strata.cache.entry.v1+json';
@@ -29,6 +31,8 @@ const sha = (b: Buffer): Digest => `sha256:${createHash('sha256').update(b).dige
  */
 export class RegistryBackend implements CacheBackend {
   readonly label: string;
+  /** A request costs more than 64 kB on most links: smaller layers ride in their entry's manifest. */
+  readonly inlineMax = 64 << 10;
   private readonly client: RepositoryClient;
   private readonly prefix: string;
   /** The empty config blob, pushed once per backend. */
@@ -105,11 +109,12 @@ export class RegistryBackend implements CacheBackend {
     return this.guard(`read entry ${key.slice(7, 19)}`, () => this.docOf(this.tag('', hexOf(key))));
   }
 
-  writeEntry(key: string, bytes: Buffer, blobs: Descriptor[]): Promise<boolean> {
+  writeEntry(key: string, bytes: Buffer, blobs: Descriptor[], listed = false): Promise<boolean> {
     return this.guard(`write entry ${key.slice(7, 19)}`, async () => {
       const tag = this.tag('', hexOf(key));
-      // Entries are never replaced: a key someone exported first keeps their entry.
-      if (await this.client.headManifest(tag)) return false;
+      // Entries are never replaced: a key someone exported first keeps their entry. After a listing that
+      // showed the key absent, only a writer racing us in the meantime could lose theirs.
+      if (!listed && (await this.client.headManifest(tag))) return false;
       await this.putDoc(tag, bytes, ENTRY_MEDIA_TYPE, blobs);
       return true;
     });
@@ -142,8 +147,60 @@ export class RegistryBackend implements CacheBackend {
   listEntries(): Promise<string[]> {
     return this.guard('list entries', async () => {
       const re = new RegExp(`^${this.esc}-([a-f0-9]{64})$`);
-      return (await this.tagsMatching(re)).map((t) => `sha256:${re.exec(t)![1]}`);
+      const keys = (await this.tagsMatching(re)).map((t) => `sha256:${re.exec(t)![1]}`);
+      // Every entry manifest names the empty config blob: with entries there, it is there.
+      if (keys.length > 0) this.empty ??= Promise.resolve();
+      return keys;
     });
+  }
+
+  /** Bundles are blobs (fetched by digest from an entry) tagged `<prefix>-b-<name>` (found by a listing). */
+  writeBundle(name: string, bytes: Buffer): Promise<BundleRef> {
+    return this.guard(`write bundle ${name}`, async () => {
+      const digest = sha(bytes);
+      await pushBlob(this.client, { digest, size: bytes.length, open: async () => Readable.from([bytes]) });
+      const desc: Descriptor = { mediaType: BUNDLE_MEDIA_TYPE, digest, size: bytes.length };
+      await this.putDoc(`${this.prefix}-b-${name}`, Buffer.from(name), BUNDLE_MEDIA_TYPE, [desc]);
+      return { name, digest, size: bytes.length };
+    });
+  }
+
+  readBundle(ref: BundleRef | string): Promise<Buffer | undefined> {
+    return this.guard(`read bundle ${typeof ref === 'string' ? ref : ref.name}`, async () => {
+      let desc: Descriptor;
+      if (typeof ref === 'string') {
+        let m;
+        try {
+          m = await this.client.getManifest(`${this.prefix}-b-${ref}`);
+        } catch (e) {
+          if (e instanceof RegistryNotFoundError) return undefined;
+          throw e;
+        }
+        const layer = (JSON.parse(m.bytes.toString('utf8')) as { layers?: Descriptor[] }).layers?.[0];
+        if (!layer) return undefined;
+        desc = layer;
+      } else desc = { mediaType: BUNDLE_MEDIA_TYPE, digest: ref.digest, size: ref.size };
+      let res;
+      try {
+        res = await this.client.blobResponse(desc.digest);
+      } catch (e) {
+        if (e instanceof RegistryNotFoundError) return undefined;
+        throw e;
+      }
+      const bytes = await readBody(res, 256 << 20);
+      return sha(bytes) === desc.digest ? bytes : undefined;
+    });
+  }
+
+  listBundles(): Promise<string[]> {
+    return this.guard('list bundles', async () => {
+      const re = new RegExp(`^${this.esc}-b-(.+)$`);
+      return (await this.tags()).map((t) => re.exec(t)?.[1]).filter((n): n is string => n !== undefined && BUNDLE_NAME_RE.test(n)).sort();
+    });
+  }
+
+  deleteBundle(name: string): Promise<void> {
+    return this.guard(`delete bundle ${name}`, () => this.deleteTag(`${this.prefix}-b-${name}`));
   }
 
   private async deleteTag(tag: string): Promise<void> {
