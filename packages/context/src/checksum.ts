@@ -83,19 +83,22 @@ function collect(
 }
 
 /**
- * Digest of one path and, for a directory, of its collected children; fills `files`. The header text already
- * holds the content hash, so it goes into the native sha256 as is (no per-file hashing on the warm path).
+ * The Merkle node of one path; fills `files`. A non-directory's node is its header text itself (which holds
+ * the content hash), hashed as part of its directory: one sha256 per directory, not per file (10,000 of them
+ * cost 25 ms on every build). Children go in length-prefixed, so no name or link target can forge another tree.
  */
 function treeDigest(ctx: BuildContext, rel: string, read: Map<string, Entry>, opts: DropOptions, files: Record<string, string>): string {
   const entry = read.get(rel)!;
   const parts = ctx.partsSync(entry);
   files[rel] = shortForm(parts, opts);
-  const h = createHash('sha256').update(headerString(parts, opts));
-  if (entry.type === 'dir') {
-    for (const name of entry.children ?? []) {
-      const childRel = rel === '.' ? name : `${rel}/${name}`;
-      if (read.has(childRel)) h.update(`\n${name}\0${treeDigest(ctx, childRel, read, opts, files)}`);
-    }
+  const header = headerString(parts, opts);
+  if (entry.type !== 'dir') return header;
+  const h = createHash('sha256').update(header);
+  for (const name of entry.children ?? []) {
+    const childRel = rel === '.' ? name : `${rel}/${name}`;
+    if (!read.has(childRel)) continue;
+    const node = treeDigest(ctx, childRel, read, opts, files);
+    h.update(`\n${name.length}:${name}${node.length}:${node}`);
   }
   return h.digest('hex');
 }
