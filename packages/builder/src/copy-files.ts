@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { constants, type BigIntStats } from 'node:fs';
+import { chmodSync, constants, copyFileSync, lchownSync, lutimesSync, readlinkSync, symlinkSync, type BigIntStats } from 'node:fs';
 import { chmod, copyFile, lchown, link, lstat, lutimes, mkdir, readlink, rm, symlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import type { PatternMatcher } from '@strata/context';
@@ -88,8 +88,15 @@ export async function copyEntry(tree: SourceTree, rel: string, dest: string, att
   await made;
 }
 
+/**
+ * Files up to this size are copied with sync calls: for a small file the thread-pool round trips of
+ * copyFile + lutimes cost several times the copy itself (10,000 small files: 0.8 s async).
+ */
+const SMALL_COPY = 256 * 1024;
+
 /** Copies a file, symlink or device to a `dest` that does not exist, then sets owner, mode and mtime. */
 async function copyLeaf(st: BigIntStats, src: string, dest: string, how: { uid: number; gid: number; mode: number; mtime: number; chown: boolean; chmod: boolean }, count: CopyCount): Promise<void> {
+  if ((st.isFile() && st.size <= SMALL_COPY) || st.isSymbolicLink()) return copySmallSync(st, src, dest, how, count);
   if (st.isSymbolicLink()) {
     await symlink(await readlink(src), dest);
     if (how.chown) await lchown(dest, how.uid, how.gid);
@@ -110,6 +117,21 @@ async function copyLeaf(st: BigIntStats, src: string, dest: string, how: { uid: 
   }
   count.files++;
   await lutimes(dest, how.mtime, how.mtime);
+}
+
+/** copyLeaf for a small file or a symlink, every call synchronous. */
+function copySmallSync(st: BigIntStats, src: string, dest: string, how: { uid: number; gid: number; mode: number; mtime: number; chown: boolean; chmod: boolean }, count: CopyCount): void {
+  if (st.isSymbolicLink()) {
+    symlinkSync(readlinkSync(src), dest);
+    if (how.chown) lchownSync(dest, how.uid, how.gid);
+  } else {
+    copyFileSync(src, dest, constants.COPYFILE_FICLONE);
+    count.bytes += Number(st.size);
+    if (how.chown) lchownSync(dest, how.uid, how.gid);
+    if (how.chown || how.chmod) chmodSync(dest, how.mode);
+  }
+  count.files++;
+  lutimesSync(dest, how.mtime, how.mtime);
 }
 
 /**
