@@ -16,3 +16,15 @@ if newer build/strata-launch-asan; then
     -U_FORTIFY_SOURCE -o build/strata-launch-asan.tmp "${srcs[@]}"
   mv build/strata-launch-asan.tmp build/strata-launch-asan
 fi
+# strata-zygote: forks launchers for Node (see zygote.c); same flags, its own ASan twin.
+zsrcs=(zygote.c sys/sys.c)
+znewer() { local out=$1; [ ! -e "$out" ] && return 0; for f in "${zsrcs[@]}" sys/*.h; do [ "$f" -nt "$out" ] && return 0; done; return 1; }
+if znewer build/strata-zygote; then
+  gcc "${flags[@]}" -O2 -o build/strata-zygote.tmp "${zsrcs[@]}"
+  mv build/strata-zygote.tmp build/strata-zygote
+fi
+if znewer build/strata-zygote-asan; then
+  gcc "${flags[@]}" -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+    -U_FORTIFY_SOURCE -o build/strata-zygote-asan.tmp "${zsrcs[@]}"
+  mv build/strata-zygote-asan.tmp build/strata-zygote-asan
+fi

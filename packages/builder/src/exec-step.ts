@@ -92,7 +92,7 @@ export async function runExec(svc: StepServices, op: ExecOp, inp: ExecInputs): P
     });
     try {
       const waitOutside = inp.outsideSlot ?? ((work) => work());
-      const r = await waitOutside(() => new Executor({ tmpDir: path.join(svc.root, 'tmp'), scratchPrefix: scratchName('exec') }).run({
+      const r = await waitOutside(() => new Executor({ tmpDir: path.join(svc.root, 'tmp'), scratchPrefix: scratchName('exec'), zygote: true }).run({
         rootfs,
         argv: op.argv,
         env: [...op.envList, ...op.proxyEnv, ...prepared.env],

@@ -12,6 +12,7 @@ import { etcMounts } from './etc-files.js';
 import { resolveInRoot } from './in-root.js';
 import { encodeSpec, launcherPath, parseResult, type LaunchSpec } from './launcher.js';
 import type { OutputSink, RunResult, RunSpec } from './spec.js';
+import { Zygote, zygotePath, type LauncherEnd } from './zygote.js';
 import { resolveUser } from './user.js';
 
 /** The PATH Docker sets when an image does not. */
@@ -23,6 +24,13 @@ export interface ExecutorOptions {
   launcher?: string;
   /** Where per-step scratch dirs go (generated /etc files, overlay upper dirs). Default os.tmpdir(). */
   tmpDir?: string;
+  /**
+   * Start launchers through the shared zygote (see zygote.ts) instead of forking Node for each step; only
+   * for steps whose stdin is ignored and whose output is consumed. Default false.
+   */
+  zygote?: boolean;
+  /** The zygote binary; default zygotePath(). */
+  zygoteBinary?: string;
   /** Name prefix of a step's scratch dir in tmpDir (a builder names its owner for stale-dir cleanup). Default `strata-run-`. */
   scratchPrefix?: string;
 }
@@ -115,48 +123,88 @@ export class Executor {
 
   private launch(launch: LaunchSpec, spec: RunSpec, signal?: AbortSignal): Promise<RunResult> {
     const body = encodeSpec(launch);
+    const framed = Buffer.concat([Buffer.from(`${body.length}\n`), body]);
+    const p = this.opts.zygote && zygoteFits(spec) ? this.viaZygote(framed, spec) : this.viaSpawn(framed, spec);
+    let timedOut = false;
+    let aborted = false;
+    const onAbort = () => { aborted = true; p.kill(); };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = spec.timeoutMs ? setTimeout(() => { timedOut = true; p.kill(); }, spec.timeoutMs) : undefined;
+    let text = '';
+    p.result.setEncoding('utf8');
+    p.result.on('data', (d: string) => { text += d; });
+    const streams = Promise.all([connect(p.stdout, spec.stdout), connect(p.stderr, spec.stderr), new Promise((r) => p.result.on('close', r))]);
+    return p.ended.then(async ({ code, signal: sig }) => {
+      await streams;
+      if (timer) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      p.done();
+      const r = parseResult(text);
+      if (r.get('leftover') === '-1') throw new ExecutorError(`processes of the step in ${launch.rootfs} survived it`);
+      if (aborted) throw new StepAbortedError('step aborted; all of its processes are gone');
+      const err = r.get('error');
+      if (err) throw new ExecutorError(err);
+      if (!r.has('exit') && !r.has('signal')) throw new ExecutorError(`the launcher ended without a result (exit ${code ?? sig})`);
+      const sigNum = r.has('signal') ? Number(r.get('signal')) : undefined;
+      return {
+        exitCode: sigNum !== undefined ? 128 + sigNum : Number(r.get('exit')),
+        signal: sigNum !== undefined ? signalName(sigNum) : undefined,
+        usage: { cpuNs: Number(r.get('cpu_ns') ?? 0), memoryPeakBytes: Number(r.get('mem_peak') ?? 0), wallNs: Number(r.get('wall_ns') ?? 0) },
+        oomKilled: Number(r.get('oom_kills') ?? 0) > 0,
+        pidsLimitHit: Number(r.get('pids_limited') ?? 0) > 0,
+        timedOut,
+      };
+    }, (e: unknown) => {
+      if (timer) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      throw e;
+    });
+  }
+
+  /** The launcher as Node's own child: stdio as the spec asks, signals sent to Node reach it. */
+  private viaSpawn(framed: Buffer, spec: RunSpec): LauncherProc {
     const stdinMode = spec.stdin === undefined || spec.stdin === 'inherit' ? 'inherit' : spec.stdin === 'ignore' ? 'ignore' : 'pipe';
     const stdio: StdioOptions = [stdinMode, stdioFor(spec.stdout), stdioFor(spec.stderr), 'pipe', 'pipe'];
     const child = spawn(this.opts.launcher ?? launcherPath(), ['--spec-fd', '3', '--result-fd', '4'], { stdio });
     const control = child.stdio[3] as Writable;
-    const resultStream = child.stdio[4] as Readable;
     control.on('error', () => {});
-    control.write(Buffer.concat([Buffer.from(`${body.length}\n`), body]));
+    control.write(framed);
     if (child.stdin && typeof spec.stdin !== 'string' && !Buffer.isBuffer(spec.stdin)) child.stdin.end();
     else if (child.stdin) { child.stdin.on('error', () => {}); child.stdin.end(spec.stdin); }
-    let timedOut = false;
-    let aborted = false;
-    const kill = () => { control.write('k'); };
-    const onAbort = () => { aborted = true; kill(); };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = spec.timeoutMs ? setTimeout(() => { timedOut = true; kill(); }, spec.timeoutMs) : undefined;
-    let text = '';
-    resultStream.setEncoding('utf8');
-    resultStream.on('data', (d: string) => { text += d; });
-    const streams = Promise.all([connect(child.stdout, spec.stdout), connect(child.stderr, spec.stderr), new Promise((r) => resultStream.on('close', r))]);
-    return new Promise<RunResult>((resolve, reject) => {
+    const ended = new Promise<LauncherEnd>((resolve, reject) => {
       child.on('error', (e) => reject(new ExecutorError(`cannot start the launcher: ${e.message}`)));
-      child.on('close', async (code, sig) => {
-        await streams;
-        if (timer) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        control.destroy();
-        const r = parseResult(text);
-        if (r.get('leftover') === '-1') return reject(new ExecutorError(`processes of the step in ${launch.rootfs} survived it`));
-        if (aborted) return reject(new StepAbortedError('step aborted; all of its processes are gone'));
-        const err = r.get('error');
-        if (err) return reject(new ExecutorError(err));
-        if (!r.has('exit') && !r.has('signal')) return reject(new ExecutorError(`the launcher ended without a result (exit ${code ?? sig})`));
-        const sigNum = r.has('signal') ? Number(r.get('signal')) : undefined;
-        resolve({
-          exitCode: sigNum !== undefined ? 128 + sigNum : Number(r.get('exit')),
-          signal: sigNum !== undefined ? signalName(sigNum) : undefined,
-          usage: { cpuNs: Number(r.get('cpu_ns') ?? 0), memoryPeakBytes: Number(r.get('mem_peak') ?? 0), wallNs: Number(r.get('wall_ns') ?? 0) },
-          oomKilled: Number(r.get('oom_kills') ?? 0) > 0,
-          pidsLimitHit: Number(r.get('pids_limited') ?? 0) > 0,
-          timedOut,
-        });
-      });
+      child.on('close', (code, sig) => resolve({ code, signal: sig ? osc.signals[sig] : null }));
     });
+    return {
+      stdout: child.stdout, stderr: child.stderr, result: child.stdio[4] as Readable, ended,
+      kill: () => { control.write('k'); },
+      done: () => { control.destroy(); },
+    };
   }
+
+  /** The launcher forked by the shared zygote (no fork of Node on the event loop); output comes back framed. */
+  private viaZygote(framed: Buffer, spec: RunSpec): LauncherProc {
+    const run = Zygote.for(this.opts.zygoteBinary ?? zygotePath(), this.opts.launcher ?? launcherPath()).start(framed);
+    // Nobody reads an ignored stream: drain it so that its end (and the run's) is seen.
+    if (spec.stdout === 'ignore') run.stdout.resume();
+    if (spec.stderr === 'ignore') run.stderr.resume();
+    return { ...run, done: () => {} };
+  }
+}
+
+/** What launch needs of a started launcher, however it was started. */
+interface LauncherProc {
+  stdout: Readable | null;
+  stderr: Readable | null;
+  result: Readable;
+  ended: Promise<LauncherEnd>;
+  kill(): void;
+  /** Releases what the start held once everything was read. */
+  done(): void;
+}
+
+/** The zygote serves steps whose stdin is ignored and whose output Node consumes (no inherited stdio). */
+function zygoteFits(spec: RunSpec): boolean {
+  const consumed = (s: OutputSink | undefined) => s !== undefined && s !== 'inherit';
+  return spec.stdin === 'ignore' && consumed(spec.stdout) && consumed(spec.stderr);
 }

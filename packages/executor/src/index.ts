@@ -5,6 +5,7 @@ export { ExecutorError, UnknownUserError, StepAbortedError } from './errors.js';
 export { resolveUser, type ResolvedUser } from './user.js';
 export { resolveInRoot } from './in-root.js';
 export { launcherPath } from './launcher.js';
+export { zygotePath } from './zygote.js';
 export { hostsFile } from './etc-files.js';
 export { holdCacheDir, type CacheSharing, type HeldCacheDir } from './cache-dir.js';
 export {
