@@ -36,6 +36,12 @@ export interface NativeBinding {
   /** ioctl FICLONE; returns false when the filesystem cannot reflink (the caller copies). */
   cloneFile(src: string, dst: string): boolean;
   lstatNs(path: string): NsStat;
+  /**
+   * The entries of a directory (not . and ..) in directory order, with their lstat: `stats` holds
+   * DIR_STAT_FIELDS values per entry, `keys` each entry's "dev:ino:size:mtimeNs:ctimeNs" (a stat index's
+   * identity of a file). One call per directory of a build-context walk.
+   */
+  lstatDir(path: string): { names: string[]; stats: BigInt64Array; keys: string[] };
   /** lchown without following the final symlink. */
   lchown(path: string, uid: number, gid: number): void;
   /** utimensat with AT_SYMLINK_NOFOLLOW, nanosecond times. */
@@ -43,6 +49,9 @@ export interface NativeBinding {
   /** syncfs on the filesystem holding path. */
   syncfs(path: string): void;
 }
+
+/** Field order of lstatDir's `stats` (st_mtim and st_ctim as nanoseconds). */
+export const DIR_STAT_FIELDS = ['mode', 'uid', 'gid', 'size', 'dev', 'ino', 'rdev', 'mtimeNs', 'ctimeNs', 'nlink'] as const;
 
 export const RENAME_NOREPLACE = 1;
 export const RENAME_EXCHANGE = 2;

@@ -38,6 +38,17 @@ try {
     fails(() => loose.lutimesNs!(f, 2n ** 70n, 0n));
     fails(() => loose.mknod!(f, -1, 0, 0));
   }
+  // lstatDir over the directory the loop filled (files, links made by rename, whiteouts, fifos), and bad input.
+  for (let i = 0; i < 20; i++) {
+    const listed = b.lstatDir(dir);
+    assert.equal(listed.names.length, fs.readdirSync(dir).length);
+    assert.equal(listed.stats.length, listed.names.length * 10);
+    assert.equal(listed.keys.length, listed.names.length);
+  }
+  fails(() => b.lstatDir(p('missing')));
+  fails(() => b.lstatDir(p('g0')));
+  fails(() => b.lstatDir('x'.repeat(10000)));
+  fails(() => (b as unknown as Record<string, (...a: unknown[]) => unknown>).lstatDir!(42));
   b.syncfs(dir);
   console.log('workload ok');
 } finally {

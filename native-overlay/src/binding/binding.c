@@ -1,5 +1,6 @@
 /* The N-API surface declared by lib/index.ts (NativeBinding). Glue only: every syscall is in ../sys. */
 #include "args.h"
+#include "scan_dir.h"
 #include "../sys/sys.h"
 
 #include <errno.h>
@@ -257,6 +258,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"rename2", NULL, rename2, NULL, NULL, NULL, napi_enumerable, NULL},
     {"cloneFile", NULL, clone_file, NULL, NULL, NULL, napi_enumerable, NULL},
     {"lstatNs", NULL, lstat_ns, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"lstatDir", NULL, binding_lstat_dir, NULL, NULL, NULL, napi_enumerable, NULL},
     {"lchown", NULL, do_lchown, NULL, NULL, NULL, napi_enumerable, NULL},
     {"lutimesNs", NULL, lutimes_ns, NULL, NULL, NULL, napi_enumerable, NULL},
     {"syncfs", NULL, do_syncfs, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -5,7 +5,7 @@ import { BuildContext, checksumSources } from '@strata/context';
 import type { SecretSource } from '@strata/executor';
 import { LocalStore, defaultStateRoot, type Compression, type Digest, type Image } from '@strata/oci';
 import { compile, solve, type EventSink, type SourceChecksumFn } from '@strata/planner';
-import { openSnapshotter, type DriverName } from '@strata/snapshot';
+import { nativeDirScanner, openSnapshotter, type DriverName } from '@strata/snapshot';
 import { push } from '@strata/registry';
 import { assembleImage } from './assemble.js';
 import { withCompressedLayers } from './compress-layers.js';
@@ -127,7 +127,7 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
     const bases = new BaseImages(store);
     const graph = await compile(stages, { buildArgs, resolveImage: bases.resolve, filename, ...(o.target ? { target: o.target } : {}) });
     let ctx: Promise<BuildContext> | undefined;
-    const context = () => (ctx ??= BuildContext.open(contextDir, { stateRoot: root, dockerfilePath }));
+    const context = () => (ctx ??= BuildContext.open(contextDir, { stateRoot: root, dockerfilePath, scanDir: nativeDirScanner() }));
     const sourceChecksum: SourceChecksumFn = async (req) =>
       checksumSources(await context(), req.sources, { excludes: req.exclude, dropMode: req.dropMode, dropOwner: req.dropOwner });
     const epoch = sourceDateEpoch(o);

@@ -7,7 +7,7 @@ import { SMALL_FILE, hashFile, hashSmallFileSync, hashStringSync, hasher } from 
 import { loadIgnoreFile, type IgnoreFile } from './ignore-file.js';
 import { PatternMatcher } from './pattern-matcher.js';
 import { StatIndex, type IndexRecord } from './stat-index.js';
-import { walkContext } from './walk.js';
+import { walkContext, type DirScanner } from './walk.js';
 
 /** Reads a file's extended attributes (Node has none built in; the builder injects the native one). */
 export type XattrReader = (absPath: string) => Promise<ReadonlyArray<readonly [string, Uint8Array]>>;
@@ -25,6 +25,8 @@ export interface OpenOptions {
   ignorePatterns?: string[];
   /** Extended attribute reader; default: files have none. */
   readXattrs?: XattrReader;
+  /** Directory lister with stats (the native one); default Node's readdir + lstat. */
+  scanDir?: DirScanner;
   /** Files hashed at once. */
   concurrency?: number;
   /** Changes this close to the time of hashing are not trusted next time (tests set 0). */
@@ -85,7 +87,7 @@ export class BuildContext {
       ? { patterns: opts.ignorePatterns }
       : await loadIgnoreFile(real, opts.dockerfilePath);
     const matcher = new PatternMatcher(ignore.patterns, ignore.file ?? '.dockerignore');
-    const entries = await walkContext(real, matcher);
+    const entries = await walkContext(real, matcher, opts.scanDir);
     const index = opts.stateRoot === undefined
       ? undefined
       : await StatIndex.load(path.join(opts.stateRoot, 'contexts', id, 'index'), opts.racyWindowNs);

@@ -22,6 +22,13 @@ export interface Entry {
   link?: string;
   /** Names of children, sorted, for directories. */
   children?: string[];
+  /** `dev:ino:size:mtimeNs:ctimeNs`, the stat index's identity of the file (see statKeyOf). */
+  statKey?: string;
+}
+
+/** The five stat fields a stat index record must match, as one string. */
+export function statKeyOf(e: Entry): string {
+  return (e.statKey ??= `${e.dev}:${e.ino}:${e.size}:${e.mtimeNs}:${e.ctimeNs}`);
 }
 
 /** The entry type of an lstat result, or undefined for a socket. */

@@ -16,4 +16,4 @@ export { Pattern, PatternMatcher } from './pattern-matcher.js';
 export type { MatchInfo } from './pattern-matcher.js';
 export { INDEX_VERSION, RACY_WINDOW_NS, StatIndex } from './stat-index.js';
 export type { IndexRecord } from './stat-index.js';
-export { walkContext } from './walk.js';
+export { walkContext, type DirScanner } from './walk.js';

@@ -1,6 +1,6 @@
 import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { Entry } from './entry.js';
+import { statKeyOf, type Entry } from './entry.js';
 
 /**
  * The persistent stat index of one context: path → (dev, ino, size, mtime_ns, ctime_ns) → content hash.
@@ -10,7 +10,7 @@ import type { Entry } from './entry.js';
  */
 
 /** Bumped whenever the file format or the meaning of a stored hash changes. */
-export const INDEX_VERSION = 1;
+export const INDEX_VERSION = 2;
 
 /** How close to the time of hashing a change must be for its record to be racy (covers coarse fs clocks). */
 export const RACY_WINDOW_NS = 2_000_000_000n;
@@ -23,12 +23,13 @@ export interface IndexRecord {
   xattrs: string;
 }
 
-/** dev, ino, size, mtime_ns, ctime_ns (decimal), content hash, xattr hash, racy flag. */
-type Row = [string, string, string, string, string, string, string, 0 | 1];
+/** `dev:ino:size:mtime_ns:ctime_ns` (decimal), content hash, xattr hash, racy flag. */
+type Row = [string, string, string, 0 | 1];
 
 /** In-memory view of an index file; `save` writes it atomically. */
 export class StatIndex {
-  // Rows stay as parsed (strings, no BigInt per field): loading a 10k-entry index is one JSON.parse.
+  // Rows stay as parsed (four values, the stat fields as one key string): loading a 10k-entry index is one
+  // JSON.parse, and a lookup one string comparison.
   private rows: Record<string, Row> = Object.create(null) as Record<string, Row>;
   private count = 0;
   private dirty = false;
@@ -63,20 +64,15 @@ export class StatIndex {
   /** The stored hashes of `entry.path` when its stat is identical and the record is not racy. */
   lookup(entry: Entry): IndexRecord | undefined {
     const r = this.rows[entry.path];
-    if (r === undefined || !Array.isArray(r) || r.length !== 8 || r[7] !== 0) return undefined;
-    if (r[3] !== String(entry.mtimeNs) || r[4] !== String(entry.ctimeNs) || r[2] !== String(entry.size)) return undefined;
-    if (r[1] !== String(entry.ino) || r[0] !== String(entry.dev)) return undefined;
-    return { content: r[5], xattrs: r[6] };
+    if (r === undefined || !Array.isArray(r) || r.length !== 4 || r[3] !== 0 || r[0] !== statKeyOf(entry)) return undefined;
+    return { content: r[1], xattrs: r[2] };
   }
 
   /** Record the hashes of an entry that were computed at `hashedAtNs` (wall clock, ns). */
   set(entry: Entry, rec: IndexRecord, hashedAtNs: bigint): void {
     const latest = entry.mtimeNs > entry.ctimeNs ? entry.mtimeNs : entry.ctimeNs;
     if (this.rows[entry.path] === undefined) this.count++;
-    this.rows[entry.path] = [
-      String(entry.dev), String(entry.ino), String(entry.size), String(entry.mtimeNs), String(entry.ctimeNs),
-      rec.content, rec.xattrs, latest + this.racyWindowNs > hashedAtNs ? 1 : 0,
-    ];
+    this.rows[entry.path] = [statKeyOf(entry), rec.content, rec.xattrs, latest + this.racyWindowNs > hashedAtNs ? 1 : 0];
     this.dirty = true;
   }
 

@@ -1,6 +1,6 @@
 import { lstatSync, readdirSync, readlinkSync, type BigIntStats } from 'node:fs';
 import path from 'node:path';
-import { entryOf, typeOf, type Entry } from './entry.js';
+import { entryOf, type Entry, type EntryType } from './entry.js';
 import type { MatchInfo, PatternMatcher } from './pattern-matcher.js';
 
 /**
@@ -12,30 +12,63 @@ import type { MatchInfo, PatternMatcher } from './pattern-matcher.js';
  * Synchronous on purpose: ten thousand lstat calls through the thread pool cost several times more than
  * the calls themselves, and a walk is a short burst at the start of a build.
  */
-export async function walkContext(root: string, matcher: PatternMatcher): Promise<Map<string, Entry>> {
+export async function walkContext(root: string, matcher: PatternMatcher, scan?: DirScanner): Promise<Map<string, Entry>> {
   const out = new Map<string, Entry>();
   const rootEntry = entryOf('.', 'dir', lstatSync(root, { bigint: true }));
   out.set('.', rootEntry);
-  rootEntry.children = walkDir(root, '', matcher, undefined, out);
+  rootEntry.children = walkDir(root, '', matcher, undefined, out, scan ?? nodeScanner);
   return out;
 }
 
-function walkDir(root: string, rel: string, matcher: PatternMatcher, parentInfo: MatchInfo | undefined, out: Map<string, Entry>): string[] {
-  const names = readdirSync(path.join(root, rel)).sort();
-  const kept: string[] = [];
-  for (const name of names) {
-    const childRel = rel === '' ? name : `${rel}/${name}`;
-    const abs = path.join(root, childRel);
-    const st = lstatOrUndefined(abs);
+/**
+ * Lists a directory with every entry's lstat in one call: `stats` holds DIR_STAT_FIELDS bigints per entry
+ * (mode, uid, gid, size, dev, ino, rdev, mtimeNs, ctimeNs, nlink), and optionally each entry's stat key
+ * (`dev:ino:size:mtimeNs:ctimeNs`), as native-overlay's lstatDir returns them.
+ * The builder injects that one (this package imports no native code); Node's lstat is the fallback.
+ */
+export type DirScanner = (absDir: string) => { names: string[]; stats: BigInt64Array; keys?: string[] };
+
+const FIELDS = 10;
+
+/** The fallback scanner: readdir + lstat per entry (slower: a Stats object and four Dates per file). */
+const nodeScanner: DirScanner = (dir) => {
+  const names: string[] = [];
+  const rows: bigint[] = [];
+  for (const name of readdirSync(dir)) {
+    const st = lstatOrUndefined(path.join(dir, name));
     if (st === undefined) continue;
-    const type = typeOf(st);
+    names.push(name);
+    rows.push(st.mode, st.uid, st.gid, st.size, st.dev, st.ino, st.rdev, st.mtimeNs, st.ctimeNs, st.nlink);
+  }
+  return { names, stats: BigInt64Array.from(rows) };
+};
+
+const S_IFMT = 0o170000n;
+const TYPES = new Map<bigint, EntryType>([
+  [0o100000n, 'file'], [0o040000n, 'dir'], [0o120000n, 'symlink'], [0o010000n, 'fifo'], [0o020000n, 'char'], [0o060000n, 'block'],
+]);
+
+function walkDir(root: string, rel: string, matcher: PatternMatcher, parentInfo: MatchInfo | undefined, out: Map<string, Entry>, scan: DirScanner): string[] {
+  const { names, stats, keys } = scan(path.join(root, rel));
+  const order = names.map((_, i) => i).sort((a, b) => (names[a]! < names[b]! ? -1 : names[a]! > names[b]! ? 1 : 0));
+  const kept: string[] = [];
+  for (const i of order) {
+    const name = names[i]!;
+    const f = i * FIELDS;
+    const mode = stats[f]!;
+    const type = TYPES.get(mode & S_IFMT);
     if (type === undefined) continue;
+    const childRel = rel === '' ? name : `${rel}/${name}`;
     const { matched, info } = matcher.patterns.length === 0 ? { matched: false, info: [] } : matcher.matches(childRel, parentInfo ?? []);
-    const entry = entryOf(childRel, type, st);
-    if (type === 'symlink') entry.link = readlinkSync(abs);
+    const entry: Entry = {
+      path: childRel, type, mode: Number(mode & 0o7777n), uid: Number(stats[f + 1]), gid: Number(stats[f + 2]),
+      size: stats[f + 3]!, dev: stats[f + 4]!, ino: stats[f + 5]!, rdev: stats[f + 6]!, mtimeNs: stats[f + 7]!, ctimeNs: stats[f + 8]!,
+    };
+    if (keys !== undefined) entry.statKey = keys[i]!;
+    if (type === 'symlink') entry.link = readlinkSync(path.join(root, childRel));
     if (type === 'dir') {
       if (matched && !matcher.mayReinclude(childRel)) continue;
-      const children = walkDir(root, childRel, matcher, info, out);
+      const children = walkDir(root, childRel, matcher, info, out, scan);
       // An excluded directory appears only as the parent of something re-included.
       if (matched && children.length === 0) continue;
       entry.children = children;

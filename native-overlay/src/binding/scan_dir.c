@@ -1,0 +1,70 @@
+/* lstatDir(path) → { names: string[], stats: BigInt64Array, keys: string[] }: one call per directory of a
+ * context walk. stats holds STAT_FIELDS values per entry, in the order lib/index.ts documents
+ * (DIR_STAT_FIELDS); keys[i] is "dev:ino:size:mtime_ns:ctime_ns", the identity a stat index compares
+ * (made here: five bigint-to-string conversions per file in JS cost more than the walk). */
+#include "args.h"
+#include "scan_dir.h"
+#include "../sys/scan.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+enum { F_MODE, F_UID, F_GID, F_SIZE, F_DEV, F_INO, F_RDEV, F_MTIME, F_CTIME, F_NLINK, STAT_FIELDS };
+
+static int64_t ns(struct timespec t) {
+  return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+napi_value binding_lstat_dir(napi_env env, napi_callback_info info) {
+  args_t a;
+  napi_value result = NULL;
+  if (!args_get(env, info, 1, &a)) return NULL;
+  const char *path;
+  sys_scan_entry *v = NULL;
+  size_t n = 0;
+  if (!arg_str(&a, 0, false, &path)) goto done;
+  int r = sys_scan_dir(path, &v, &n);
+  if (r < 0) {
+    throw_errno(env, -r, "scandir", path, NULL);
+    goto done;
+  }
+  napi_value names, keys, buf, stats;
+  void *data = NULL;
+  if (napi_create_array_with_length(env, n, &names) != napi_ok) goto done;
+  if (napi_create_array_with_length(env, n, &keys) != napi_ok) goto done;
+  if (napi_create_arraybuffer(env, n * STAT_FIELDS * sizeof(int64_t), &data, &buf) != napi_ok) goto done;
+  int64_t *f = data;
+  for (size_t i = 0; i < n; i++) {
+    napi_value s;
+    if (napi_create_string_utf8(env, v[i].name, NAPI_AUTO_LENGTH, &s) != napi_ok) goto done;
+    napi_set_element(env, names, (uint32_t)i, s);
+    const struct stat *st = &v[i].st;
+    int64_t *e = f + i * STAT_FIELDS;
+    e[F_MODE] = st->st_mode;
+    e[F_UID] = st->st_uid;
+    e[F_GID] = st->st_gid;
+    e[F_SIZE] = st->st_size;
+    e[F_DEV] = (int64_t)st->st_dev;
+    e[F_INO] = (int64_t)st->st_ino;
+    e[F_RDEV] = (int64_t)st->st_rdev;
+    e[F_MTIME] = ns(st->st_mtim);
+    e[F_CTIME] = ns(st->st_ctim);
+    e[F_NLINK] = (int64_t)st->st_nlink;
+    char key[112];
+    int len = snprintf(key, sizeof key, "%" PRIu64 ":%" PRIu64 ":%" PRId64 ":%" PRId64 ":%" PRId64, (uint64_t)st->st_dev,
+                       (uint64_t)st->st_ino, (int64_t)st->st_size, e[F_MTIME], e[F_CTIME]);
+    napi_value k;
+    if (len < 0 || napi_create_string_latin1(env, key, (size_t)len, &k) != napi_ok) goto done;
+    napi_set_element(env, keys, (uint32_t)i, k);
+  }
+  if (napi_create_typedarray(env, napi_bigint64_array, n * STAT_FIELDS, buf, 0, &stats) != napi_ok) goto done;
+  if (napi_create_object(env, &result) != napi_ok) goto done;
+  napi_set_named_property(env, result, "names", names);
+  napi_set_named_property(env, result, "stats", stats);
+  napi_set_named_property(env, result, "keys", keys);
+done:
+  sys_scan_free(v, n);
+  args_free(&a);
+  return result;
+}
