@@ -93,10 +93,10 @@ static int copy_data(struct ufs *u, int in, int out, off_t size) {
 }
 
 /* A regular file's copy, all through descriptors (fewer path walks than the generic path below). */
-static int reg_copy(struct ufs *u, int in, int out, const struct stat *st, bool trunc, bool made_final) {
+static int reg_copy(struct ufs *u, int in, int out, const struct stat *st, mode_t mode, bool trunc, bool made_final) {
   int r = trunc ? 0 : copy_data(u, in, out, st->st_size);
   if (r == 0 && !made_final) r = sys_fchown(out, st->st_uid, st->st_gid);
-  if (r == 0 && !made_final) r = sys_fchmod(out, st->st_mode & 07777);
+  if (r == 0 && !made_final) r = sys_fchmod(out, mode);
   char stack[4096];
   char *list = stack;
   ssize_t n = r == 0 ? sys_flistxattr(in, list, sizeof stack) : 0;
@@ -123,23 +123,24 @@ static int reg_copy(struct ufs *u, int in, int out, const struct stat *st, bool 
   return r;
 }
 
-/* Builds a copy of layer/path as work/tmp; for a regular file, *made is the copy's stat (its identity). */
+/* Builds a copy of layer/path as work/tmp; a regular file's copy is left open (read-write) in *outfd. */
 static int build_copy(struct ufs *u, int srcfd, const char *path, const struct stat *st, const char *tmp, bool trunc,
-                      struct stat *made) {
+                      int mode, int *outfd) {
   int w = u->workfd, r = 0;
   switch (st->st_mode & S_IFMT) {
   case S_IFREG: {
-    int in = sys_openat(srcfd, path, O_RDONLY | O_NOFOLLOW, 0);
+    int in = sys_openat(srcfd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
     if (in < 0) return in;
+    mode_t want = mode >= 0 ? (mode_t)mode : st->st_mode & 07777;
     /* created with its final owner and mode when those need no chown (the umask is 0); set-id files stay
      * private until complete, and a chown would clear their bits anyway */
-    bool final = st->st_uid == u->made_uid && st->st_gid == u->made_gid && !(st->st_mode & 06000);
-    int out = sys_openat(w, tmp, O_WRONLY | O_CREAT | O_EXCL, final ? st->st_mode & 07777 : 0600);
+    bool final = st->st_uid == u->made_uid && st->st_gid == u->made_gid && !(want & 06000);
+    int out = sys_openat(w, tmp, O_RDWR | O_CREAT | O_EXCL, final ? want : 0600);
     if (out < 0) { sys_close(in); return out; }
-    r = reg_copy(u, in, out, st, trunc, final);
-    if (r == 0) r = sys_fstat(out, made);
+    r = reg_copy(u, in, out, st, want, trunc, final);
     sys_close(in);
-    sys_close(out);
+    if (r < 0) sys_close(out);
+    else *outfd = out;
     return r;
   }
   case S_IFDIR:
@@ -165,6 +166,11 @@ static int build_copy(struct ufs *u, int srcfd, const char *path, const struct s
 }
 
 int ufs_copy_up(struct ufs *u, struct node *n, bool trunc) {
+  return ufs_copy_up_ex(u, n, trunc, NULL);
+}
+
+int ufs_copy_up_ex(struct ufs *u, struct node *n, bool trunc, struct copy_extra *x) {
+  if (x) { x->fd = -1; x->have_st = false; }
   if (n->layer == UPPER) return 0;
   if (!u->has_upper) return -EROFS;
   if (!n->parent) return -EIO; /* the root always has an upper dir when there is an upper */
@@ -179,10 +185,11 @@ int ufs_copy_up(struct ufs *u, struct node *n, bool trunc) {
   if ((r = sys_fstatat(src, path, &st, AT_SYMLINK_NOFOLLOW)) < 0) return r;
   bool have_pst = sys_fstatat(up, ppath, &pst, 0) == 0;
   ufs_tmpname(u, tmp, sizeof tmp);
-  struct stat nst = {0};
-  r = build_copy(u, src, path, &st, tmp, trunc, &nst);
+  int outfd = -1;
+  r = build_copy(u, src, path, &st, tmp, trunc, x && S_ISREG(st.st_mode) ? x->mode : -1, &outfd);
   if (r == 0) r = sys_renameat2(u->workfd, tmp, up, path, 0);
   if (r < 0) {
+    if (outfd >= 0) sys_close(outfd);
     if (S_ISDIR(st.st_mode)) sys_unlinkat(u->workfd, tmp, AT_REMOVEDIR);
     else sys_unlinkat(u->workfd, tmp, 0);
     return r;
@@ -191,8 +198,14 @@ int ufs_copy_up(struct ufs *u, struct node *n, bool trunc) {
     struct timespec ts[2] = {pst.st_atim, pst.st_mtim};
     sys_utimensat(up, ppath, ts, 0);
   }
-  if (S_ISREG(st.st_mode) || sys_fstatat(up, path, &nst, AT_SYMLINK_NOFOLLOW) == 0)
-    node_rehash(u, n, nst.st_dev, nst.st_ino); /* a rename keeps the inode: the copy's identity is known */
+  /* a regular file's copy is still open: its stat after the rename (which sets ctime) costs no path walk */
+  struct stat nst;
+  if (outfd >= 0 ? sys_fstat(outfd, &nst) == 0 : sys_fstatat(up, path, &nst, AT_SYMLINK_NOFOLLOW) == 0) {
+    node_rehash(u, n, nst.st_dev, nst.st_ino);
+    if (x && outfd >= 0) { x->st = nst; x->have_st = true; }
+  }
+  if (x && x->keep_fd && outfd >= 0) x->fd = outfd;
+  else if (outfd >= 0) sys_close(outfd);
   bool was_merged = n->last > n->layer;
   n->layer = UPPER;
   n->present |= 1ULL << UPPER;

@@ -83,11 +83,19 @@ static int truncate_node(struct ufs *u, struct node *n, off_t size, struct fuse_
   return r;
 }
 
-static int apply_setattr(struct ufs *u, struct node *n, struct stat *a, int set, struct fuse_file_info *fi) {
+/* 0, or 1 when *done already holds the result (a chmod applied by the copy-up itself), or -errno. */
+static int apply_setattr(struct ufs *u, struct node *n, struct stat *a, int set, struct fuse_file_info *fi,
+                         struct stat *done) {
   bool trunc_only = set == FUSE_SET_ATTR_SIZE && a->st_size == 0;
   if ((set & FUSE_SET_ATTR_SIZE) && lower_backing_busy(n)) return -ETXTBSY;
-  int r = ufs_copy_up(u, n, trunc_only);
+  /* chmod of a lower file: the copy is made with the new mode, and its stat is the reply */
+  struct copy_extra x = {.mode = set == FUSE_SET_ATTR_MODE ? (int)(a->st_mode & 07777) : -1, .fd = -1};
+  int r = ufs_copy_up_ex(u, n, trunc_only, &x);
   if (r < 0) return r;
+  if (x.mode >= 0 && x.have_st) {
+    *done = x.st;
+    return 1;
+  }
   char path[PATH_MAX];
   int dirfd = -1;
   bool viafd;
@@ -118,9 +126,10 @@ void ufs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_se
   struct stat st;
   LOCK(u);
   struct node *n = node_of(ino);
-  int r = apply_setattr(u, n, attr, to_set, fi);
+  int r = apply_setattr(u, n, attr, to_set, fi, &st);
   if (r == 0 && (to_set & FUSE_SET_ATTR_SIZE)) ufs_kill_privs(u, req, n);
-  if (r == 0) r = ufs_node_stat(u, n, &st);
+  if (r == 1) { ufs_present(n, &st); r = 0; }
+  else if (r == 0) r = ufs_node_stat(u, n, &st);
   if (r == 0) { n->mode = st.st_mode; n->gid = st.st_gid; }
   UNLOCK(u);
   if (r < 0) fuse_reply_err(req, -r);

@@ -29,18 +29,32 @@ void ufs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
   LOCK(u);
   struct node *n = node_of(ino);
   int r = 0;
+  /* with passthrough the kernel reads and writes through a file of its own (opened with the caller's flags),
+   * so the copy-up's own read-write descriptor can serve as ours: one open and one close fewer */
+  struct copy_extra x = {.mode = -1, .keep_fd = u->passthrough && n->backing_refs == 0, .fd = -1};
   if (wants_write(fi->flags) && lower_backing_busy(n)) r = -ETXTBSY;
-  else if (wants_write(fi->flags)) r = u->has_upper ? ufs_copy_up(u, n, (fi->flags & O_TRUNC) != 0) : -EROFS;
+  else if (wants_write(fi->flags)) r = u->has_upper ? ufs_copy_up_ex(u, n, (fi->flags & O_TRUNC) != 0, &x) : -EROFS;
   if (r == 0 && wants_write(fi->flags)) ufs_kill_privs(u, req, n);
+  h->node = n;
+  if (r == 0 && x.fd >= 0) {
+    int id = ufs_backing_open(u, x.fd);
+    if (id > 0) {
+      h->fd = x.fd;
+      n->backing_id = h->backing_id = id;
+      n->backing_refs = 1;
+      n->backing_layer = UPPER;
+    } else {
+      sys_close(x.fd); /* no backing after all: data goes through us, on a descriptor with the caller's flags */
+    }
+  }
   char path[PATH_MAX];
   int dirfd = -1;
   bool viafd;
-  if (r == 0) r = ufs_node_at(u, n, &dirfd, path, sizeof path, &viafd);
+  if (r == 0 && h->fd < 0) r = ufs_node_at(u, n, &dirfd, path, sizeof path, &viafd);
   int flags = fi->flags & ~(O_CREAT | O_EXCL | O_NOCTTY);
-  if (r == 0) r = h->fd = sys_openat(dirfd, path, flags | (viafd ? 0 : O_NOFOLLOW), 0);
+  if (r == 0 && h->fd < 0) r = h->fd = sys_openat(dirfd, path, flags | (viafd ? 0 : O_NOFOLLOW), 0);
   if (r > 0) r = 0;
-  h->node = n;
-  if (r == 0 && u->passthrough && n->type == S_IFREG) {
+  if (r == 0 && u->passthrough && n->type == S_IFREG && h->backing_id == 0) {
     if (n->backing_refs > 0) { /* one backing per inode; a lower one still holds the same bytes */
       n->backing_refs++;
       h->backing_id = n->backing_id;

@@ -150,6 +150,16 @@ void ufs_drop_wh_file(struct ufs *u, const char *dirpath, const char *name);
 /* copyup.c */
 /* Makes n's object live in the upper layer (parents first). trunc: do not copy file data. */
 int ufs_copy_up(struct ufs *u, struct node *n, bool trunc);
+/* What a copy-up can also do for its caller; regular files only (fd -1 and have_st false otherwise, and when n
+ * was in the upper layer already). */
+struct copy_extra {
+  int mode;      /* in: >= 0 gives the copy these permission bits instead of the original's (a chmod) */
+  bool keep_fd;  /* in: leave the copy open read-write in fd, for the open that caused the copy-up */
+  int fd;        /* out */
+  bool have_st;  /* out: st is the copy's stat, taken after it was renamed into place */
+  struct stat st;
+};
+int ufs_copy_up_ex(struct ufs *u, struct node *n, bool trunc, struct copy_extra *x);
 /* A fresh name in the work dir for building an object before renaming it into place. */
 void ufs_tmpname(struct ufs *u, char *buf, size_t len);
 int ufs_copy_xattrs(struct ufs *u, int srcdirfd, const char *src, int dstdirfd, const char *dst);
