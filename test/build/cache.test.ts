@@ -32,6 +32,17 @@ describe('strata build: layer cache (e2e)', function () {
     assert.deepEqual(env.config('same:2'), id1, 'same config (and so the same image id)');
   });
 
+  it('a metadata-only Dockerfile rebuilt unchanged gives the same image (no step time: the base image\'s)', () => {
+    const dir = env.context('meta', { Dockerfile: 'FROM busybox\nENV A=1\nLABEL x=y\nCMD ["sh"]\n' });
+    env.build(dir, ['-t', 'meta:1']);
+    const first = env.config('meta:1');
+    env.build(dir, ['-t', 'meta:2']);
+    const second = env.config('meta:2');
+    assert.deepEqual(second, first);
+    const base = env.config('busybox:latest');
+    assert.equal((second as unknown as { created: string }).created, (base as unknown as { created: string }).created);
+  });
+
   it('explains a miss from a changed build arg and from a changed file', () => {
     const dir = env.context('explain', { 'src/app.js': 'console.log(1)\n', 'src/other.js': 'x\n', Dockerfile: dockerfile });
     env.build(dir);

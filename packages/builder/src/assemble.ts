@@ -6,12 +6,15 @@ import type { LayerChain } from '@strata/cache';
  * The image of the target stage: the planner's config and history, with each history entry of a step that
  * wrote no layer marked empty_layer and rootfs.diff_ids from the head's layer chain. A step's history time is
  * when it ran (kept in its cache record, so a fully cached rebuild gives the same digest, as BuildKit's does);
- * a metadata step takes the time of the step before it; `fallback` (now, or SOURCE_DATE_EPOCH) when none ran.
+ * a metadata step takes the time of the step before it. When no step of the stage has a time (metadata
+ * only), `epoch` (SOURCE_DATE_EPOCH) when given, else the base image's own time, so a metadata-only
+ * Dockerfile rebuilt unchanged gives the same image, as BuildKit's does; now only without either.
  */
-export function assembleImage(graph: Graph, solved: SolveResult<LayerChain>, cs: BlobSource, fallback: string): MemoryImage {
+export function assembleImage(graph: Graph, solved: SolveResult<LayerChain>, cs: BlobSource, epoch?: string): MemoryImage {
   const plan = graph.stages.get(graph.target)!;
   const layers = solved.head === null ? [] : solved.outcomes.get(solved.head)?.state.layers ?? [];
   const config: ImageConfig = structuredClone(plan.config);
+  const fallback = epoch ?? config.created ?? new Date().toISOString();
   const history = config.history ?? [];
   const firstStep = history.length - plan.steps.length;
   const ranAt = (op: string) => (graph.ops.get(op)?.kind === 'source' ? undefined : solved.outcomes.get(op)?.state.created);

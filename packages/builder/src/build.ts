@@ -167,7 +167,7 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
       throw e;
     });
     if (ctx) await (await ctx).save();
-    const image = assembleImage(graph, solved, svc.blobs ?? store.content, now());
+    const image = assembleImage(graph, solved, svc.blobs ?? store.content, epoch !== undefined ? now() : undefined);
     await store.save(image, o.tags ?? []);
     await writeOutputs(store, image, o.outputs ?? [], o.tags ?? []);
     await recorder.save(root, (await image.manifest()).config.digest);
