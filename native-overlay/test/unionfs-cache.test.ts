@@ -10,7 +10,7 @@ function expectErrno(fn: () => unknown, code: string): void {
   assert.throws(fn, (e: NodeJS.ErrnoException) => e.code === code);
 }
 
-for (const variant of ['release', 'ASan/UBSan'] as const) describe(`strata-unionfs kernel caches (${variant})`, function () {
+for (const variant of ['release', 'ASan/UBSan', 'no passthrough'] as const) describe(`strata-unionfs kernel caches (${variant})`, function () {
   let u: Union;
   beforeEach(async () => {
     u = new Union(2);
@@ -20,7 +20,7 @@ for (const variant of ['release', 'ASan/UBSan'] as const) describe(`strata-union
     fs.chmodSync(u.l(1, 'd', 'a'), 0o644);
     fs.mkdirSync(u.l(0, 'only'));
     fs.writeFileSync(u.l(0, 'only', 'x'), 'x');
-    await u.mountUnionfs();
+    await u.mountUnionfs(variant === 'no passthrough' ? ['nopassthrough'] : []);
   });
   afterEach(async () => {
     await u.dispose();
