@@ -62,6 +62,9 @@ export function backendScenarios(backend: () => BackendUnderTest): void {
     const changed = await B2.mustBuild(ctxB2, ['-t', 'app', '--cache-from', b.from()], b.env);
     assert.equal(changed.meta.cached, 4);
     assert.equal(changed.meta.ran, 1);
+    // B2 never built the step: its miss is explained against the pre-image runner A exported, not "not built before".
+    assert.match(changed.log, /cache miss: COPY line 6: .*main\.txt content changed/, changed.log);
+    assert.match(B2.strata(['cache', 'explain']).stdout, /COPY line 6: .*main\.txt content changed/);
     assert.equal(readFileSync(path.join(B2.rootfs('app'), 'app', 'main.txt'), 'utf8'), 'main v2\n');
   });
 

@@ -1,12 +1,15 @@
 import {
   LocalCacheIndex, RemoteCacheError, WireForms, exportCacheMounts, exportEntries, importCacheMounts, openBackend, pruneRemote,
-  type CacheEntry, type CacheSpec, type ExportStats, type LayerChain, type MountSyncStats, type RemotePruneResult,
+  type CacheBackend, type CacheEntry, type CacheSpec, type ExportStats, type LayerChain, type MountSyncStats, type RemotePruneResult,
 } from '@strata/cache';
-import type { Digest, LocalStore } from '@strata/oci';
+import type { LocalStore } from '@strata/oci';
 import type { Graph, SolveResult } from '@strata/planner';
 import { mountHintsFromStore, parseReference } from '@strata/registry';
 import { BuildError } from './errors.js';
 import type { Warn } from './remote-cache.js';
+
+/** Destinations usableTargets checked, kept for exportBuildCache (registry backends only: nothing to close). */
+const checked = new WeakMap<CacheSpec, CacheBackend>();
 
 /** What `--cache-to` did for one destination. */
 export interface CacheExportReport extends ExportStats {
@@ -29,12 +32,13 @@ export async function buildEntries(root: string, graph: Graph, solved: SolveResu
   const chain = targetChain(graph, solved.head);
   const entries: CacheEntry[] = [];
   const base = new Set<string>();
+  const keys: string[] = [];
   for (const [id, o] of solved.outcomes) {
     if (graph.ops.get(id)?.kind === 'source') for (const l of o.state.layers) base.add(l.digest);
     if (mode === 'min' && !chain.has(id)) continue;
-    const e = await idx.get(o.key);
-    if (e) entries.push(e);
+    keys.push(o.key);
   }
+  for (const e of await Promise.all(keys.map((k) => idx.get(k)))) if (e) entries.push(e);
   return { entries, base };
 }
 
@@ -49,15 +53,20 @@ export async function exportBuildCache(
   const reports: CacheExportReport[] = [];
   const wire = new WireForms(root, store.content);
   for (const spec of specs) {
-    const backend = openBackend(spec.location);
+    const backend = checked.get(spec) ?? openBackend(spec.location);
+    checked.delete(spec);
     try {
-      const { entries, base } = await buildEntries(root, graph, solved, spec.mode);
-      let mountFrom: ((d: Digest) => string[]) | undefined;
-      if (spec.location.type === 'registry') {
-        const ref = parseReference(spec.location.ref, 'cache');
-        mountFrom = await mountHintsFromStore(store, ref.registry, ref.repository);
-      }
-      const stats = await exportEntries(backend, entries, store.content, { skipBlobs: base, wire: (l) => wire.of(l), ...(mountFrom ? { mountFrom } : {}) });
+      // The remote's listing travels while the local side gathers the entries.
+      const listing = backend.listEntries();
+      listing.catch(() => {});
+      const loc = spec.location;
+      const [{ entries, base }, mountFrom] = await Promise.all([
+        buildEntries(root, graph, solved, spec.mode),
+        loc.type === 'registry'
+          ? (async () => { const ref = parseReference(loc.ref, 'cache'); return mountHintsFromStore(store, ref.registry, ref.repository); })()
+          : Promise.resolve(undefined),
+      ]);
+      const stats = await exportEntries(backend, entries, store.content, { skipBlobs: base, wire: (l) => wire.of(l), listing, ...(mountFrom ? { mountFrom } : {}) });
       const report: CacheExportReport = { to: backend.label, ...stats };
       if (o.mounts) report.mounts = await exportCacheMounts(backend, root);
       reports.push(report);
@@ -79,8 +88,13 @@ export async function exportBuildCache(
 export async function usableTargets(specs: CacheSpec[], o: { warn: Warn; required: boolean; warned?: Set<string> }): Promise<CacheSpec[]> {
   const ok = await Promise.all(specs.map(async (spec) => {
     const backend = openBackend(spec.location);
+    let keep = false;
     try {
       await backend.check(true);
+      // A registry backend holds no connection of its own (closing it is a no-op), so the checked one is kept
+      // for the export: what it started preparing during the build is not done again.
+      keep = spec.location.type === 'registry';
+      if (keep) checked.set(spec, backend);
       return true;
     } catch (e) {
       if (!(e instanceof RemoteCacheError)) throw e;
@@ -89,7 +103,7 @@ export async function usableTargets(specs: CacheSpec[], o: { warn: Warn; require
       if (!o.warned?.has(backend.label)) o.warn(`cache export to ${backend.label} disabled: ${e.message.replace(`${backend.label}: `, '')}`);
       return false;
     } finally {
-      await backend.close();
+      if (!keep) await backend.close();
     }
   }));
   return specs.filter((_, i) => ok[i]);

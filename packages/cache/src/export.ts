@@ -35,6 +35,8 @@ export interface ExportOptions {
   wire?: (l: LayerRef) => Promise<LayerRef>;
   /** The export's time (bundle name); default now. */
   now?: Date;
+  /** The remote's keys, when the caller started listing them already (to overlap it with its own work). */
+  listing?: Promise<string[]>;
 }
 
 const descOf = (l: LayerRef): Descriptor => ({ mediaType: l.mediaType, digest: l.digest, size: l.size });
@@ -54,7 +56,7 @@ export async function exportEntries(backend: CacheBackend, entries: readonly Cac
     entriesWritten: 0, entriesPresent: 0, entriesSkipped: 0, blobsUploaded: 0, blobsMounted: 0, blobsPresent: 0, blobsInline: 0, bytesUploaded: 0, uploaded: [],
   };
   const limit = o.concurrency ?? 8;
-  const listed = new Set(await backend.listEntries());
+  const listed = new Set(await (o.listing ?? backend.listEntries()));
   const fresh = entries.filter((e) => !listed.has(e.key));
   const hits = entries.filter((e) => listed.has(e.key)).map((e) => e.key);
   const own = (l: LayerRef) => !o.skipBlobs?.has(l.digest);

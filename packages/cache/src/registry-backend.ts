@@ -70,6 +70,18 @@ export class RegistryBackend implements CacheBackend {
       if (res.status === 401 || res.status === 403) throw new RemoteCacheError(`${this.label}: credentials refused (${res.status})`);
       if (res.status !== 200) throw new RemoteCacheError(`${this.label}: GET /v2/ answered ${res.status}`);
     });
+    // A writer needs the empty config blob for its first entry: see to it now, while the build runs.
+    if (write) this.emptyBlob().catch(() => {});
+  }
+
+  /** Pushes OCI's empty config blob once per backend (again after a failure). */
+  private emptyBlob(): Promise<void> {
+    this.empty ??= pushBlob(this.client, { digest: EMPTY.digest, size: EMPTY.size, open: async () => Readable.from([Buffer.from('{}')]) })
+      .then(() => {}, (e: unknown) => {
+        this.empty = undefined;
+        throw e;
+      });
+    return this.empty;
   }
 
   private tag(kind: '' | 'ptr-', hex: string): string {
@@ -95,8 +107,7 @@ export class RegistryBackend implements CacheBackend {
    * The document rides in the manifest rather than a config blob: one request to write, one to read.
    */
   private async putDoc(tag: string, doc: Buffer, artifactType: string, blobs: Descriptor[]): Promise<void> {
-    this.empty ??= pushBlob(this.client, { digest: EMPTY.digest, size: EMPTY.size, open: async () => Readable.from([Buffer.from('{}')]) }).then(() => {});
-    await this.empty;
+    await this.emptyBlob();
     const manifest = {
       schemaVersion: 2, mediaType: MediaType.ociManifest, artifactType, config: EMPTY,
       layers: blobs.map((b) => ({ mediaType: b.mediaType, digest: b.digest, size: b.size })),
@@ -158,7 +169,8 @@ export class RegistryBackend implements CacheBackend {
   writeBundle(name: string, bytes: Buffer): Promise<BundleRef> {
     return this.guard(`write bundle ${name}`, async () => {
       const digest = sha(bytes);
-      await pushBlob(this.client, { digest, size: bytes.length, open: async () => Readable.from([bytes]) });
+      // New by construction (it holds entries the listing lacked): no existence check.
+      await pushBlob(this.client, { digest, size: bytes.length, open: async () => Readable.from([bytes]) }, { absent: true });
       const desc: Descriptor = { mediaType: BUNDLE_MEDIA_TYPE, digest, size: bytes.length };
       await this.putDoc(`${this.prefix}-b-${name}`, Buffer.from(name), BUNDLE_MEDIA_TYPE, [desc]);
       return { name, digest, size: bytes.length };

@@ -79,6 +79,59 @@ describe('directory backend, export and lazy fetch', () => {
     await assert.rejects(rc.fetch(l1, third), (e: unknown) => e instanceof RemoteBlobError && /is missing/.test(e.message));
   });
 
+  it('small layers travel inside their entry: no blob file, fetched from the entry, verified', async () => {
+    const inl = new FileLayoutBackend(new LocalDirOps(path.join(dir, 'inl')), 1024);
+    const small = await layer('small layer');
+    const s = await exportEntries(inl, [entry(key(1), [small])], cs);
+    assert.deepEqual([s.blobsUploaded, s.blobsInline, s.uploaded], [1, 1, [small.digest]]);
+    assert.equal(await inl.hasBlob(small.digest), false, 'no blob of its own');
+    const other = new ContentStore(path.join(dir, 'other'));
+    const rc = new RemoteCache(inl);
+    const e = (await rc.entry(key(1)))!;
+    assert.equal(e.inline, undefined, 'the local form carries no blobs');
+    assert.equal(await rc.has(small.digest), true);
+    await rc.fetch(small, other);
+    assert.equal((await other.readBuffer(small.digest)).toString(), 'small layer');
+    // A corrupt inline copy is a RemoteBlobError and never enters the store.
+    const file = path.join(dir, 'inl', 'entries', `${key(2).slice(7)}.json`);
+    const bad = await layer('another small one');
+    await exportEntries(inl, [entry(key(2), [bad])], cs);
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as CacheEntry;
+    doc.inline![bad.digest] = Buffer.from('another small ONE').toString('base64');
+    rmSync(file);
+    writeFileSync(file, JSON.stringify(doc));
+    const rc2 = new RemoteCache(inl);
+    await rc2.entry(key(2));
+    await assert.rejects(rc2.fetch(bad, other), (err: unknown) => err instanceof RemoteBlobError && /is corrupt/.test(err.message));
+    assert.equal(await other.has(bad.digest), false);
+  });
+
+  it('an export writes one bundle: an importer reads it once, and it answers the slot\'s pre-images for explanations', async () => {
+    const l1 = await layer('b1');
+    const l2 = await layer('b2');
+    const e1 = entry(key(1), [l1]);
+    const e2 = { ...entry(key(2), [l1, l2]), slot: 'stage0/2', preImage: { parent: key(1), op: 'RUN b' } };
+    await exportEntries(be, [e1, e2], cs, { now: new Date('2026-01-02T03:04:05Z') });
+    const names = await be.listBundles();
+    assert.equal(names.length, 1);
+    assert.match(names[0]!, /^20260102030405-[a-f0-9]{16}$/);
+    // A reader that hit nothing finds the slot's pre-images in the newest bundles.
+    const fresh = new RemoteCache(be);
+    const pre = await fresh.entriesOfSlot('stage0/2');
+    assert.deepEqual(pre.map((e) => e.key), [key(2)]);
+    assert.deepEqual(pre[0]!.preImage, { parent: key(1), op: 'RUN b' });
+    const rc = new RemoteCache(be);
+    assert.equal((await rc.entry(key(1)))!.key, key(1));
+    // With e2's own file gone, the second probe can only be answered from the bundle the first one brought.
+    rmSync(path.join(dir, 'remote', 'entries', `${key(2).slice(7)}.json`));
+    assert.equal((await rc.entry(key(2)))?.key, key(2));
+    assert.equal(rc.stats.bundlesRead, 1);
+    assert.equal(await new RemoteCache(be).entry(key(2)), undefined);
+    // Prune takes bundles older than the cutoff with it.
+    await pruneRemote(be, undefined);
+    assert.deepEqual(await be.listBundles(), []);
+  });
+
   it('a malformed or mislabelled entry reads as absent', async () => {
     await be.writeEntry(key(1), Buffer.from('not json'), []);
     await be.writeEntry(key(2), Buffer.from(JSON.stringify(entry(key(3), []))), []);

@@ -1,7 +1,7 @@
 import { parseChallenges, type Challenge } from './challenge.js';
 import type { Credentials } from './credentials.js';
 import { RegistryAuthError, RegistryError } from './errors.js';
-import { apiHost } from './reference.js';
+import { apiHost, isLoopbackHost } from './reference.js';
 import { drain, readBody, send, type HttpRequest, type HttpResponse, type TransportOptions } from './transport.js';
 
 /** How to reach one registry. */
@@ -15,6 +15,9 @@ export interface SessionOptions extends TransportOptions {
 
 interface CachedToken { token: string; expiresAt: number }
 
+/** The scheme each --insecure registry host answered in this process (host → base URL). */
+const schemes = new Map<string, Promise<string>>();
+
 /**
  * One registry host: its base URL, its auth scheme (learnt from the first 401's WWW-Authenticate), and a
  * bearer-token cache keyed by scope so that pulling many blobs asks the token server once.
@@ -27,20 +30,41 @@ export class RegistrySession {
 
   constructor(readonly registry: string, readonly options: SessionOptions = {}) {}
 
-  /** `https://host` by default; with --insecure, https when it answers TLS, else http. */
+  /**
+   * `https://host` by default; with --insecure, https when it answers TLS, else http. Asked once per host
+   * and process: every session of the host (a build opens several) shares the answer.
+   */
   async base(): Promise<string> {
     if (this.baseUrl) return this.baseUrl;
     const host = apiHost(this.registry);
     if (!this.options.insecure) return (this.baseUrl = `https://${host}`);
-    try {
-      const res = await send({ method: 'GET', url: `https://${host}/v2/`, retry: false },
-        { ...this.options, skipTlsVerify: true, idleTimeoutMs: Math.min(this.options.idleTimeoutMs ?? 5000, 5000) });
-      drain(res);
-      this.baseUrl = `https://${host}`;
-    } catch {
-      this.baseUrl = `http://${host}`;
+    let scheme = schemes.get(host);
+    if (!scheme) {
+      scheme = this.probeScheme(host);
+      schemes.set(host, scheme);
     }
-    return this.baseUrl;
+    return (this.baseUrl = await scheme);
+  }
+
+  private async probeScheme(host: string): Promise<string> {
+    const quick = { ...this.options, idleTimeoutMs: Math.min(this.options.idleTimeoutMs ?? 5000, 5000) };
+    // A loopback registry is nearly always plain http (`docker run registry`): asking that first spares a TLS
+    // attempt (loading TLS and a failed handshake: 30 ms here). Only an answer a registry gives to /v2/ counts;
+    // a TLS port's "plain HTTP sent to an HTTPS port" is a 400, so that goes on to the https probe.
+    if (isLoopbackHost(this.registry)) {
+      try {
+        const res = await send({ method: 'GET', url: `http://${host}/v2/`, retry: false }, quick);
+        drain(res);
+        if ([200, 401, 403, 404].includes(res.status)) return `http://${host}`;
+      } catch { /* not plain http: try TLS */ }
+    }
+    try {
+      const res = await send({ method: 'GET', url: `https://${host}/v2/`, retry: false }, { ...quick, skipTlsVerify: true });
+      drain(res);
+      return `https://${host}`;
+    } catch {
+      return `http://${host}`;
+    }
   }
 
   /**

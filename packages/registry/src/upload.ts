@@ -23,6 +23,8 @@ export interface BlobUploadOptions {
   chunkSize?: number;
   /** Whole-blob attempts (a new upload session each); default 3. */
   attempts?: number;
+  /** The caller knows the blob is new (it just made it): skip the HEAD that would say so. */
+  absent?: boolean;
 }
 
 /** A blob to push: its identity and a way to read it from the start (again, on retry). */
@@ -38,7 +40,7 @@ export interface BlobSourceSpec {
  * retried from the start in a fresh session, since a half-fed session cannot be trusted.
  */
 export async function pushBlob(client: RepositoryClient, blob: BlobSourceSpec, opts: BlobUploadOptions = {}): Promise<BlobPushOutcome> {
-  if (await client.hasBlob(blob.digest)) return { result: 'exists' };
+  if (!opts.absent && (await client.hasBlob(blob.digest))) return { result: 'exists' };
   let location: string | undefined;
   for (const from of opts.mountFrom ?? []) {
     if (from === client.repository) continue;
