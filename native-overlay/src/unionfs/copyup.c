@@ -129,7 +129,7 @@ static int build_copy(struct ufs *u, int srcfd, const char *path, const struct s
   int w = u->workfd, r = 0;
   switch (st->st_mode & S_IFMT) {
   case S_IFREG: {
-    int in = sys_openat(srcfd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
+    int in = sys_openat(srcfd, path, O_RDONLY | O_NOFOLLOW, 0);
     if (in < 0) return in;
     mode_t want = mode >= 0 ? (mode_t)mode : st->st_mode & 07777;
     /* created with its final owner and mode when those need no chown (the umask is 0); set-id files stay
