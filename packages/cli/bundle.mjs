@@ -72,6 +72,33 @@ const builtinFacade = {
 };
 if (facadeFor.length !== 3) throw new Error('facade list and filter disagree');
 
+// Built-ins most commands never touch (a cached build opens no socket, spawns nothing, compresses nothing)
+// load on first use: their facade exports a wrapper per function and, as the default export, a proxy.
+// Importing one of their non-function members by name fails the bundling ("No matching export"), so no
+// binding is ever silently wrong.
+const lazy = ['node:child_process', 'node:http', 'node:https', 'node:tls', 'node:zlib', 'node:worker_threads', 'node:readline'];
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    b.onResolve({ filter: /^node:(child_process|http|https|tls|zlib|worker_threads|readline)$/ }, (args) => (args.namespace === 'lazy' ? undefined : { path: args.path, namespace: 'lazy' }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, async (args) => {
+      const mod = await import(args.path);
+      const fns = Object.keys(mod).filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n) && typeof mod[n] === 'function');
+      const id = JSON.stringify(args.path);
+      return {
+        contents: [
+          `let m;\nconst load = () => (m ??= require(${id}));`,
+          'export default new Proxy({}, { get: (_, k) => load()[k], has: (_, k) => k in load() });',
+          // `new` gives an instance of the real class (Reflect.construct), called plainly it forwards `this`.
+          ...fns.map((n) => `export function ${n}(...a) { return new.target ? Reflect.construct(load().${n}, a) : load().${n}.apply(this, a); }`),
+        ].join('\n'),
+        loader: 'js',
+      };
+    });
+  },
+};
+if (lazy.length !== 7) throw new Error('lazy list and filter disagree');
+
 rmSync(out, { recursive: true, force: true });
 const commands = readdirSync(path.join(src, 'commands')).filter((f) => f.endsWith('.js'));
 await build({
@@ -111,7 +138,7 @@ await Promise.all(commands.map((f) => build({
   target: 'node20',
   external,
   // main.ts's own URL too: its `here` must be dist/src (the package.json above it; the ES module commands).
-  plugins: [keepOwnUrl(true), builtinFacade],
+  plugins: [keepOwnUrl(true), builtinFacade, lazyBuiltins],
   minify: process.env.STRATA_BUNDLE_MINIFY !== '0',
   sourcemap: 'linked',
   logLevel: 'warning',

@@ -5,7 +5,6 @@ import { chmod, copyFile, lchown, mkdir, open, readFile, rm, utimes } from 'node
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { STATUS_CODES } from 'node:http';
 import { decompress, extractLayer } from '@strata/oci';
 import { drain, send, type HttpResponse } from '@strata/registry';
 import { BuildError } from './errors.js';
@@ -88,7 +87,7 @@ export class Downloads {
     }
     if (res.status < 200 || res.status > 299) {
       drain(res);
-      throw new BuildError(`ADD ${url}: HTTP ${res.status} ${STATUS_CODES[res.status] ?? ''}`.trimEnd());
+      throw new BuildError(`ADD ${url}: HTTP ${res.status}`);
     }
     await mkdir(this.tmpDir, { recursive: true });
     const file = path.join(this.tmpDir, `download-${process.pid}-${randomBytes(6).toString('hex')}`);

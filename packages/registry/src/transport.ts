@@ -37,8 +37,9 @@ export interface HttpResponse {
   body: http.IncomingMessage;
 }
 
-const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-// Made on first TLS use: the trusted CA list may come from a file read only then (tls-roots.ts).
+// Agents are made on first use (a process that never talks to a registry never loads http or tls); the TLS
+// one also because its trusted CA list may come from a file read only then (tls-roots.ts).
+let httpAgent: http.Agent | undefined;
 let httpsAgent: https.Agent | undefined;
 let insecureHttpsAgent: https.Agent | undefined;
 
@@ -87,7 +88,7 @@ function sendOnce(req: HttpRequest, opts: TransportOptions): Promise<HttpRespons
   const url = new URL(req.url);
   const isHttps = url.protocol === 'https:';
   const mod = isHttps ? https : http;
-  const agent = isHttps ? tlsAgent(opts.skipTlsVerify === true) : httpAgent;
+  const agent = isHttps ? tlsAgent(opts.skipTlsVerify === true) : (httpAgent ??= new http.Agent({ keepAlive: true, maxSockets: 16 }));
   const idle = opts.idleTimeoutMs ?? 30000;
   return new Promise<HttpResponse>((resolve, reject) => {
     const r = mod.request(url, { method: req.method, headers: req.headers, agent }, (res) => {
