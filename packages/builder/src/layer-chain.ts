@@ -39,18 +39,37 @@ export async function ensureChain(snap: Snapshotter, layers: readonly Layer[]): 
   // found has every prefix below it — one stat per step instead of one per layer of the chain.
   let have = names.length;
   while (have > 0 && !(await snap.stat(names[have - 1]!).then(() => true, () => false))) have--;
-  for (let i = have; i < layers.length; i++) {
-    const key = `${scratchName('unpack')}${randomBytes(8).toString('hex')}`;
-    await snap.prepare(key, i === 0 ? undefined : names[i - 1]);
-    try {
-      await snap.apply(key, await layers[i]!.uncompressed());
-      await snap.commit(names[i]!, key);
-    } catch (e) {
-      await snap.remove(key).catch(() => {});
-      if (!(e instanceof SnapshotExistsError)) throw e;
-    }
-  }
+  for (let i = have; i < layers.length; i++) await unpackOnce(snap, names[i]!, i === 0 ? undefined : names[i - 1], layers[i]!);
   return names.at(-1);
+}
+
+/** Unpacks in progress in this process, per snapshotter and snapshot name. */
+const unpacking = new WeakMap<Snapshotter, Map<string, Promise<void>>>();
+
+/**
+ * Unpacks `layer` on `parent` as snapshot `name`. Parallel stages of one build on the same base wait for
+ * the first one's unpack instead of each unpacking it and dropping all copies but one.
+ */
+function unpackOnce(snap: Snapshotter, name: string, parent: string | undefined, layer: Layer): Promise<void> {
+  let mine = unpacking.get(snap);
+  if (!mine) unpacking.set(snap, (mine = new Map()));
+  const running = mine.get(name);
+  if (running) return running;
+  const p = unpack(snap, name, parent, layer).finally(() => mine.delete(name));
+  mine.set(name, p);
+  return p;
+}
+
+async function unpack(snap: Snapshotter, name: string, parent: string | undefined, layer: Layer): Promise<void> {
+  const key = `${scratchName('unpack')}${randomBytes(8).toString('hex')}`;
+  await snap.prepare(key, parent);
+  try {
+    await snap.apply(key, await layer.uncompressed());
+    await snap.commit(name, key);
+  } catch (e) {
+    await snap.remove(key).catch(() => {});
+    if (!(e instanceof SnapshotExistsError)) throw e;
+  }
 }
 
 /** Layers for layer refs whose blobs are in the content store (read lazily). */

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,9 @@ for (const variant of ['release', 'asan'] as const) {
     let ex: Executor;
     before(() => {
       rootfs = makeBusyboxRootfs();
+      // Steps run at once on this one rootfs: with every mount target present, none creates (and removes) a stub.
+      for (const d of ['proc', 'sys', 'dev']) mkdirSync(path.join(rootfs, d));
+      for (const f of ['hosts', 'resolv.conf', 'hostname']) writeFileSync(path.join(rootfs, 'etc', f), '');
       ex = new Executor({ zygote: true, zygoteBinary: zygotePath(variant), launcher: launcherPath(variant) });
     });
     after(() => removeTree(rootfs));

@@ -34,6 +34,11 @@ export interface LayerEntry {
   open?: () => Readable;
   /** The content of a 'file' entry when it is already in memory; writers use it instead of open(). */
   data?: Buffer;
+  /**
+   * Reads the whole content of a small 'file' entry at once; writers prefer it to open(), whose stream
+   * costs far more than the read for a small file.
+   */
+  readSync?: () => Buffer;
   /** Optional user/group names for the tar header; empty unless set. */
   uname?: string;
   gname?: string;

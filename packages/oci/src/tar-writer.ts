@@ -146,9 +146,10 @@ async function* generate(entries: Iterable<LayerEntry> | AsyncIterable<LayerEntr
     prev = e;
     prevPath = path;
     for (const b of entryHeaders(e, path)) push(b);
-    if (e.type === 'file' && e.size > 0 && e.data) {
-      if (e.data.length !== e.size) throw new OciError(`layer entry ${path}: content is ${e.data.length} bytes, header says ${e.size}`);
-      yield* emit(e.data);
+    const data = e.type === 'file' && e.size > 0 ? e.data ?? e.readSync?.() : undefined;
+    if (data) {
+      if (data.length !== e.size) throw new OciError(`layer entry ${path}: content is ${data.length} bytes, header says ${e.size}${e.data ? '' : ' (changed while read?)'}`);
+      yield* emit(data);
       push(padding(e.size));
     } else if (e.type === 'file' && e.size > 0) {
       if (!e.open) throw new OciError(`layer entry ${path}: file without content`);

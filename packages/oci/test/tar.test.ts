@@ -90,6 +90,18 @@ describe('layer tar', () => {
     await assert.rejects(collect(writeLayerTar([fileEntry('a', 'xyz', { size: 5 })])), /header says 5/);
   });
 
+  it('writes content read with readSync exactly as streamed content, and checks its length', async () => {
+    const synced: LayerEntry[] = [];
+    for (const e of sample()) {
+      if (e.type !== 'file') { synced.push(e); continue; }
+      const content = await collect(e.open!());
+      synced.push({ ...e, readSync: () => content, open: () => { throw new Error('open() used despite readSync'); } });
+    }
+    assert.deepEqual(await collect(writeLayerTar(synced)), await collect(writeLayerTar(sample())));
+    const grown = { ...fileEntry('a', 'xyz'), readSync: () => Buffer.from('xyzw') };
+    await assert.rejects(collect(writeLayerTar([grown])), /content is 4 bytes, header says 3 \(changed while read\?\)/);
+  });
+
   it('reads a GNU tar archive (long names via GNU headers, ./ prefixes)', async () => {
     const src = path.join(tmp, 'src');
     execFileSync('mkdir', ['-p', path.join(src, 'sub', 'z'.repeat(120))]);

@@ -50,6 +50,7 @@ export async function* toEntries(changes: Change[]): AsyncGenerator<LayerEntry> 
     if (type === 'file') {
       entry.size = Number(st.size);
       entry.open = () => openContent(abs, st.size);
+      if (st.size <= BigInt(SMALL_FILE)) entry.readSync = () => fs.readFileSync(abs);
     } else if (type === 'symlink') {
       entry.linkname = fs.readlinkSync(abs);
     } else if (type === 'char' || type === 'block') {

@@ -7,6 +7,26 @@ import { errCode } from './errors.js';
  * one that died holding it. Held only around short metadata updates, never across a build step.
  */
 export async function withLock<T>(lockDir: string, fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+  // Callers in this process queue here instead of polling the lock dir: a poll sleeps up to 50 ms after
+  // the holder is done, and parallel build stages take this lock for every snapshot they create and commit.
+  const prev = queues.get(lockDir) ?? Promise.resolve();
+  let release!: () => void;
+  const mine = new Promise<void>((r) => { release = r; });
+  const tail = prev.then(() => mine);
+  queues.set(lockDir, tail);
+  await prev;
+  try {
+    return await withDirLock(lockDir, fn, timeoutMs);
+  } finally {
+    release();
+    if (queues.get(lockDir) === tail) queues.delete(lockDir);
+  }
+}
+
+/** The last waiter per lock dir of this process. */
+const queues = new Map<string, Promise<void>>();
+
+async function withDirLock<T>(lockDir: string, fn: () => Promise<T>, timeoutMs: number): Promise<T> {
   const start = Date.now();
   for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
     try {
