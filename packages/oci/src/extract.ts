@@ -39,7 +39,9 @@ const MAX_LINKS = 40;
  * root (an absolute target restarts at root, '..' stops at root), like chroot. Missing directories are created
  * when `create`; the last component is not followed. Returns the host path.
  */
-async function resolveParent(root: string, rel: string, create: boolean, where: string): Promise<string> {
+async function resolveParent(root: string, rel: string, create: boolean, where: string, known?: Map<string, string>): Promise<string> {
+  const hit = known?.get(rel);
+  if (hit !== undefined) return hit;
   const todo = rel === '' ? [] : rel.split('/');
   const done: string[] = [];
   let links = 0;
@@ -64,7 +66,9 @@ async function resolveParent(root: string, rel: string, create: boolean, where: 
     } else if (st.isDirectory()) done.push(c);
     else throw new OciError(`${where}: ${path.join(...done, c)} is not a directory`);
   }
-  return path.join(root, ...done);
+  const out = path.join(root, ...done);
+  known?.set(rel, out);
+  return out;
 }
 
 async function removeExisting(p: string): Promise<Stats | undefined> {
@@ -114,28 +118,38 @@ export async function applyLayerEntries(entries: AsyncIterable<LayerEntry> | Ite
   const stats: ExtractStats = { entries: 0, bytes: 0, skippedDevices: 0, skippedXattrs: 0 };
   const written = new Set<string>();
   const dirTimes: Array<[string, bigint]> = [];
+  // Parent dirs already resolved, by relative path: most entries share their parent with the one before.
+  // Anything removed or replaced may have been a directory or symlink on a cached path, so any removal
+  // forgets them all; creating new entries cannot change where an existing path resolves.
+  const known = new Map<string, string>();
   for await (const e of entries) {
     const rel = normaliseLayerPath(e.path, `${src}: entry ${JSON.stringify(e.path)}`);
     const where = `${src}: ${rel}`;
     if (rel === '' && e.type !== 'opaque') continue;
     stats.entries++;
     const slash = rel.lastIndexOf('/');
-    const parent = await resolveParent(root, slash < 0 ? '' : rel.slice(0, slash), true, where);
+    const parent = await resolveParent(root, slash < 0 ? '' : rel.slice(0, slash), true, where, known);
     const target = rel === '' ? root : path.join(parent, rel.slice(slash + 1));
     if (e.type === 'opaque') {
       if (mode === 'overlay') await xfs.setOpaque(target);
-      else await clearOpaque(root, target, written);
+      else {
+        known.clear();
+        await clearOpaque(root, target, written);
+      }
       continue;
     }
     if (e.type === 'whiteout') {
-      await removeExisting(target);
+      if (await removeExisting(target)) known.clear();
       if (mode === 'overlay') await xfs.whiteout(target);
       continue;
     }
     written.add(path.relative(root, target));
     if (e.type === 'dir') {
       const st = fs.lstatSync(target, { throwIfNoEntry: false });
-      if (st && !st.isDirectory()) fs.unlinkSync(target);
+      if (st && !st.isDirectory()) {
+        fs.unlinkSync(target);
+        known.clear();
+      }
       if (!st || !st.isDirectory()) fs.mkdirSync(target, { mode: 0o700 });
     } else {
       if ((e.type === 'char' || e.type === 'block') && devices !== 'create') {
@@ -143,7 +157,7 @@ export async function applyLayerEntries(entries: AsyncIterable<LayerEntry> | Ite
         stats.skippedDevices++;
         continue;
       }
-      await removeExisting(target);
+      if (await removeExisting(target)) known.clear();
       switch (e.type) {
         case 'file':
           await writeContent(target, e, where);

@@ -102,6 +102,14 @@ describe('extracting hostile layers', () => {
     untouched();
   });
 
+  it('a directory replaced by a symlink to outside is not written through by later entries', async () => {
+    // The extractor remembers resolved parent dirs; replacing one must not leave a stale host path behind.
+    await run([{ name: 'd/x', data: 'ok' }, { name: 'd', type: '2', linkname: outside }, { name: 'd/victim', data: 'pwned' }]);
+    untouched();
+    assert.equal(readFileSync(path.join(root, outside, 'victim'), 'utf8'), 'pwned');
+    assert.ok(lstatSync(path.join(root, 'd')).isSymbolicLink());
+  });
+
   it('a directory entry replaces a symlink to outside', async () => {
     await run([{ name: 'd', type: '2', linkname: outside }, { name: 'd', type: '5', mode: 0o755 }, { name: 'd/victim', data: 'pwned' }]);
     untouched();
