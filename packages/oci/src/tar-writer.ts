@@ -98,7 +98,8 @@ export function entryHeaders(e: LayerEntry, path: string): Buffer[] {
 
 function padding(n: number): Buffer {
   const r = n % 512;
-  return r === 0 ? Buffer.alloc(0) : Buffer.alloc(512 - r);
+  // A view of shared zeros: pieces are only ever copied out of, never written.
+  return ZEROS.subarray(0, r === 0 ? 0 : 512 - r);
 }
 
 /** Same path twice is allowed only as a directory followed by its opaque marker. */

@@ -50,7 +50,7 @@ export async function* toEntries(changes: Change[]): AsyncGenerator<LayerEntry> 
     if (type === 'file') {
       entry.size = Number(st.size);
       entry.open = () => openContent(abs, st.size);
-      if (st.size <= BigInt(SMALL_FILE)) entry.readSync = () => fs.readFileSync(abs);
+      if (st.size <= BigInt(SMALL_FILE)) entry.readSync = () => readSmall(abs, entry.size);
     } else if (type === 'symlink') {
       entry.linkname = fs.readlinkSync(abs);
     } else if (type === 'char' || type === 'block') {
@@ -64,6 +64,22 @@ export async function* toEntries(changes: Change[]): AsyncGenerator<LayerEntry> 
 
 /** Files up to this size are read in one call: a read stream's setup costs ten times the read for small files. */
 const SMALL_FILE = 1 << 20;
+
+/**
+ * A small file's content in one read of the size lstat gave (no fstat, and small buffers come from Node's
+ * pool). One byte more is asked for, so a file that grew since comes back longer and the writer refuses it.
+ */
+function readSmall(abs: string, size: number): Buffer {
+  const fd = fs.openSync(abs, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(size + 1);
+    let n = 0;
+    for (let got = 1; got > 0 && n < buf.length; n += got) got = fs.readSync(fd, buf, n, buf.length - n, n);
+    return buf.subarray(0, n);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
 
 function openContent(abs: string, size: bigint): Readable {
   if (size <= BigInt(SMALL_FILE)) return Readable.from([fs.readFileSync(abs)]);
