@@ -35,7 +35,7 @@ async function main() {
   if (process.getuid() !== 0) throw new Error('run as root (mounts, tracefs)');
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-profile-unionfs-'));
   sh('mount', ['-t', 'tmpfs', '-o', 'size=4g', 'tmpfs', root]);
-  fs.mkdirSync(TRACE);
+  fs.mkdirSync(TRACE, { recursive: true }); // left over by an interrupted run: reuse it
   try {
     fs.writeFileSync(`${TRACE}/buffer_size_kb`, '65536');
     const lowers = makeLowers(root);
