@@ -70,7 +70,7 @@ struct ufs {
   const char *opaque_xattr; /* trusted.overlay.opaque or user.overlay.opaque */
   int devfd;                /* /dev/fuse */
   bool passthrough;         /* negotiated FUSE passthrough */
-  bool killpriv;
+  bool killpriv;            /* negotiated FUSE_HANDLE_KILLPRIV_V2: we drop set-id bits, not the kernel */
   bool no_clone;            /* FICLONE failed once for lack of support: copy instead from then on */
   uid_t made_uid;           /* owner and group a file we create in the work dir gets without a chown */
   gid_t made_gid;
