@@ -65,6 +65,8 @@ export class RegistryBackend implements CacheBackend {
 
   async check(write: boolean): Promise<void> {
     await this.guard('cannot reach the registry', async () => {
+      // Credentials matter only where /v2/ asks for them; an open registry's answer this process saw will do.
+      if (this.client.session.options.credentials === undefined && (await this.client.session.answeredOpenly())) return;
       const res = await this.client.session.request({ method: 'GET', url: '/v2/' }, [repoScope(this.client.repository, write)]);
       drain(res);
       if (res.status === 401 || res.status === 403) throw new RemoteCacheError(`${this.label}: credentials refused (${res.status})`);

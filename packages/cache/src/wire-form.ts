@@ -1,8 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { compressionOfMediaType, isDigest, storeLayerTar, type ContentStore, type Digest } from '@strata/oci';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import { compressionOfMediaType, isDigest, layerMediaType, storeLayerTar, type ContentStore, type Digest } from '@strata/oci';
 import { writeFileAtomic } from './atomic.js';
 import type { LayerRef } from './record.js';
+
+/** Layers up to this size are compressed in one zlib call (in the thread pool), larger ones streamed in parallel. */
+const WHOLE_MAX = 8 << 20;
+const gzip = promisify(zlib.gzip);
 
 /**
  * The form a layer travels in. The local store keeps new layers uncompressed (as Docker's store does), but
@@ -36,8 +42,16 @@ export class WireForms {
       if (isDigest(known.digest) && known.diffId === l.diffId && (await this.cs.has(known.digest as Digest))) return known;
     } catch { /* not made yet */ }
     if (!(await this.cs.has(l.digest))) return l;
-    const stored = await storeLayerTar(this.cs, await this.cs.get(l.digest), 'gzip');
-    const out: LayerRef = { ...stored.descriptor, diffId: l.diffId };
+    let out: LayerRef;
+    if (l.size <= WHOLE_MAX) {
+      // Most step layers are small: one zlib call over the whole tar is several times faster than the
+      // streaming parallel compressor, whose set-up only pays off on large layers.
+      const info = await this.cs.put(await gzip(await this.cs.readBuffer(l.digest)));
+      out = { mediaType: layerMediaType('gzip'), digest: info.digest, size: info.size, diffId: l.diffId };
+    } else {
+      const stored = await storeLayerTar(this.cs, await this.cs.get(l.digest), 'gzip');
+      out = { ...stored.descriptor, diffId: l.diffId };
+    }
     await writeFileAtomic(file, JSON.stringify(out));
     return out;
   }

@@ -17,6 +17,8 @@ interface CachedToken { token: string; expiresAt: number }
 
 /** The scheme each --insecure registry host answered in this process (host → base URL). */
 const schemes = new Map<string, Promise<string>>();
+/** Hosts whose scheme probe, an anonymous GET /v2/, was answered 200: they ask for no credentials. */
+const openHosts = new Set<string>();
 
 /**
  * One registry host: its base URL, its auth scheme (learnt from the first 401's WWW-Authenticate), and a
@@ -46,6 +48,15 @@ export class RegistrySession {
     return (this.baseUrl = await scheme);
   }
 
+  /**
+   * True when this process already saw the registry answer an anonymous GET /v2/ with 200 (the scheme probe
+   * of an --insecure loopback host): a reachability check has nothing more to learn from asking again.
+   */
+  async answeredOpenly(): Promise<boolean> {
+    await this.base();
+    return openHosts.has(apiHost(this.registry));
+  }
+
   private async probeScheme(host: string): Promise<string> {
     const quick = { ...this.options, idleTimeoutMs: Math.min(this.options.idleTimeoutMs ?? 5000, 5000) };
     // A loopback registry is nearly always plain http (`docker run registry`): asking that first spares a TLS
@@ -55,6 +66,7 @@ export class RegistrySession {
       try {
         const res = await send({ method: 'GET', url: `http://${host}/v2/`, retry: false }, quick);
         drain(res);
+        if (res.status === 200) openHosts.add(host);
         if ([200, 401, 403, 404].includes(res.status)) return `http://${host}`;
       } catch { /* not plain http: try TLS */ }
     }
