@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,6 +26,23 @@ async function until(what: string, ok: () => boolean, ms = 5000): Promise<void> 
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+describe('zygote request parsing under ASan/UBSan', () => {
+  it('ends cleanly (or starts what it was asked to) on random and malformed requests, never crashing', function () {
+    this.timeout(60000);
+    const bad = ['', 'R\n', 'R x y\n', 'K\n', 'K 99999999999999999999999\n', 'Z 1 2\n', 'R 1 999999999999\n', 'x'.repeat(100),
+      'R 1 5\nab', 'R 2 0\n', `R 3 4\n${'\0'.repeat(4)}`, 'K 1\nK 1\nK 2\n'];
+    let seed = 7;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    for (let i = 0; i < 40; i++) bad.push(Buffer.from(Array.from({ length: rnd() % 200 }, () => rnd() % 256)).toString('latin1'));
+    for (const input of bad) {
+      // The launcher given is `false`: whatever gets started ends at once with nothing to report.
+      const r = spawnSync(zygotePath('asan'), ['/bin/false'], { input: Buffer.from(input, 'latin1'), encoding: 'latin1', timeout: 20000 });
+      assert.ok(r.status === 0 || r.status === 2, `exit ${r.status} ${r.signal ?? ''} on ${JSON.stringify(input)}: ${r.stderr}`);
+      assert.doesNotMatch(r.stderr, /Sanitizer|runtime error/, JSON.stringify(input));
+    }
+  });
+});
 
 for (const variant of ['release', 'asan'] as const) {
   describe(`executor through the zygote (${variant})`, () => {
