@@ -143,7 +143,8 @@ export async function applyLayerEntries(entries: AsyncIterable<LayerEntry> | Ite
       if (mode === 'overlay') await xfs.whiteout(target);
       continue;
     }
-    written.add(path.relative(root, target));
+    // Only an opaque marker in 'apply' mode asks what this layer wrote.
+    if (mode === 'apply') written.add(path.relative(root, target));
     if (e.type === 'dir') {
       const st = fs.lstatSync(target, { throwIfNoEntry: false });
       if (st && !st.isDirectory()) {

@@ -111,8 +111,9 @@ export async function* readLayerTar(input: AsyncIterable<Buffer | Uint8Array>, o
       else longLink = data.toString('utf8').replace(/\0.*$/s, '');
       continue;
     }
-    const x = new Map([...global, ...pax]);
-    pax = new Map();
+    // Most entries have no extended headers at all: no merged copy then (the maps are replaced, never mutated).
+    const x = global.size === 0 ? pax : pax.size === 0 ? global : new Map([...global, ...pax]);
+    if (pax.size > 0) pax = new Map();
     const rawName = x.get('path')?.toString('utf8') ?? longName ?? (h.prefix ? h.prefix + '/' + h.name : h.name);
     const rawLink = x.get('linkpath')?.toString('utf8') ?? longLink ?? h.linkname;
     longName = longLink = undefined;
