@@ -81,7 +81,8 @@ export function backendScenarios(backend: () => BackendUnderTest): void {
     assert.equal(ex.entriesPresent, 4);
     assert.equal(ex.blobsUploaded, 1, 'only the COPY layer');
     assert.deepEqual(ex.uploaded, wireDigests(A, 'app').slice(-1), 'the blob sent is the COPY step\'s layer');
-    assert.ok(ex.bytesUploaded < 5000, `uploaded ${ex.bytesUploaded} bytes`);
+    // The entry and, inside it, the COPY layer (a tiny tar travels as it is).
+    assert.ok(ex.bytesUploaded < 8000, `uploaded ${ex.bytesUploaded} bytes`);
   });
 
   it('a change in the middle: the second export sends exactly the blobs of the steps from the change on', async function () {

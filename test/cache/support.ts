@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BuildEnv } from '../build/support.js';
@@ -79,12 +79,12 @@ export const PROJECT = {
 
 /**
  * The digest each layer of an image travels under in a remote cache, top last: local layers are stored
- * uncompressed and exported gzipped, and the runner remembers each pair under cache/wire/.
+ * uncompressed and exported gzipped (the runner remembers each pair under cache/wire/), tiny ones as they are.
  */
 export function wireDigests(runner: Runner, image: string): string[] {
   const pairs = new Map<string, string>();
   const wireDir = path.join(runner.root, 'cache', 'wire');
-  for (const f of readdirSync(wireDir)) {
+  for (const f of existsSync(wireDir) ? readdirSync(wireDir) : []) {
     const w = JSON.parse(readFileSync(path.join(wireDir, f), 'utf8')) as { digest: string; diffId: string };
     pairs.set(w.diffId, w.digest);
   }

@@ -33,7 +33,7 @@ export interface FileOps {
  *   hits/<hex>                when the key was last hit (ISO 8601 text), replaced on each export
  *   blobs/sha256/<hex>        layer blobs and file-set documents, content-addressed
  *   pointers/<name>.json      replaceable pointers (a cache mount's latest file set)
- *   bundles/<name>.json       one per export: the entries it wrote, together (a hint for importers)
+ *   bundles/<name>.json.gz    one per export: the entries it wrote, together (a hint for importers)
  * `inlineMax`: over SFTP every file costs round trips, so small layers ride in their entries; in a local
  * directory they stay blob files (0).
  */
@@ -62,21 +62,21 @@ export class FileLayoutBackend implements CacheBackend {
   }
 
   async writeBundle(name: string, bytes: Buffer): Promise<BundleRef> {
-    await this.fs.write(`bundles/${name}.json`, bytes, false);
+    await this.fs.write(`bundles/${name}.json.gz`, bytes, false);
     return { name, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` as Digest, size: bytes.length };
   }
 
   readBundle(ref: BundleRef | string): Promise<Buffer | undefined> {
     const name = typeof ref === 'string' ? ref : ref.name;
-    return BUNDLE_NAME_RE.test(name) ? this.fs.read(`bundles/${name}.json`) : Promise.resolve(undefined);
+    return BUNDLE_NAME_RE.test(name) ? this.fs.read(`bundles/${name}.json.gz`) : Promise.resolve(undefined);
   }
 
   async listBundles(): Promise<string[]> {
-    return (await this.fs.list('bundles')).filter((n) => n.endsWith('.json') && BUNDLE_NAME_RE.test(n.slice(0, -5))).map((n) => n.slice(0, -5)).sort();
+    return (await this.fs.list('bundles')).filter((n) => n.endsWith('.json.gz') && BUNDLE_NAME_RE.test(n.slice(0, -8))).map((n) => n.slice(0, -8)).sort();
   }
 
   async deleteBundle(name: string): Promise<void> {
-    if (BUNDLE_NAME_RE.test(name)) await this.fs.remove(`bundles/${name}.json`);
+    if (BUNDLE_NAME_RE.test(name)) await this.fs.remove(`bundles/${name}.json.gz`);
   }
 
   async listEntries(): Promise<string[]> {

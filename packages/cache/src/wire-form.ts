@@ -6,6 +6,8 @@ import { compressionOfMediaType, isDigest, layerMediaType, storeLayerTar, type C
 import { writeFileAtomic } from './atomic.js';
 import type { LayerRef } from './record.js';
 
+/** Uncompressed layers up to this size travel uncompressed. */
+const RAW_MAX = 16 << 10;
 /** Layers up to this size are compressed in one zlib call (in the thread pool), larger ones streamed in parallel. */
 const WHOLE_MAX = 8 << 20;
 const gzip = promisify(zlib.gzip);
@@ -24,7 +26,7 @@ export class WireForms {
     this.dir = path.join(stateRoot, 'cache', 'wire');
   }
 
-  /** The layer as it should travel: itself when already compressed, else its gzipped twin. */
+  /** The layer as it should travel: itself when already compressed or tiny, else its gzipped twin. */
   of(l: LayerRef): Promise<LayerRef> {
     if (compressionOfMediaType(l.mediaType) !== 'none') return Promise.resolve(l);
     let p = this.memo.get(l.digest);
@@ -41,7 +43,9 @@ export class WireForms {
       const known = JSON.parse(await readFile(file, 'utf8')) as LayerRef;
       if (isDigest(known.digest) && known.diffId === l.diffId && (await this.cs.has(known.digest as Digest))) return known;
     } catch { /* not made yet */ }
-    if (!(await this.cs.has(l.digest))) return l;
+    // A tiny layer travels as it is (inside its entry, where the remote takes that): compressing it, storing
+    // the twin and remembering the pair costs more than the few kB it would save.
+    if (l.size <= RAW_MAX || !(await this.cs.has(l.digest))) return l;
     let out: LayerRef;
     if (l.size <= WHOLE_MAX) {
       // Most step layers are small: one zlib call over the whole tar is several times faster than the
