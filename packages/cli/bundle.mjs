@@ -6,13 +6,18 @@
 // Every bundled module keeps its own `import.meta.url` (rewritten to the original file's URL), because the
 // packages find their native binaries and worker scripts relative to themselves. The CLI's own modules keep
 // the bundle's URL, so main.ts finds the bundled commands beside it.
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const src = path.join(here, 'dist', 'src');
-const out = path.join(here, 'dist', 'bundle');
+// dist/bundle is a symlink to one complete build under dist/bundles/, swapped atomically: strata processes
+// running while the CLI is rebundled (tests, benchmarks, a second shell) keep reading a whole bundle.
+const link = path.join(here, 'dist', 'bundle');
+const versions = path.join(here, 'dist', 'bundles');
+const id = `${Date.now()}-${process.pid}`;
+const out = path.join(versions, id);
 const external = ['better-sqlite3', 'zstd-napi', 'ssh2', 'ssh2-sftp-client', 'cpu-features'];
 
 const keepOwnUrl = (cliToo) => ({
@@ -48,7 +53,7 @@ function newestInput() {
 
 // `--if-stale`: only when some compiled input is newer than the bundle (benchmarks and tests call this after
 // a plain `tsc -b`, which does not bundle).
-const marker = path.join(out, 'bin.js');
+const marker = path.join(link, 'bin.js');
 if (process.argv.includes('--if-stale') && existsSync(marker) && statSync(marker).mtimeMs >= newestInput()) process.exit(0);
 
 const { build } = await import('esbuild');
@@ -99,7 +104,7 @@ const lazyBuiltins = {
 };
 if (lazy.length !== 7) throw new Error('lazy list and filter disagree');
 
-rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
 const commands = readdirSync(path.join(src, 'commands')).filter((f) => f.endsWith('.js'));
 await build({
   entryPoints: [path.join(src, 'bin.js'), ...commands.map((f) => path.join(src, 'commands', f))],
@@ -143,3 +148,14 @@ await Promise.all(commands.map((f) => build({
   sourcemap: 'linked',
   logLevel: 'warning',
 })));
+
+// Swap the link; a bundle dir of an older layout moves aside first. Older builds stay a while for processes
+// that started on them, then go.
+const tmpLink = `${link}.tmp-${process.pid}`;
+symlinkSync(path.join('bundles', id), tmpLink);
+if (existsSync(link) && !lstatSync(link).isSymbolicLink()) renameSync(link, path.join(versions, `old-${id}`));
+renameSync(tmpLink, link);
+for (const v of readdirSync(versions)) {
+  const dir = path.join(versions, v);
+  if (v !== id && Date.now() - statSync(dir).mtimeMs > 10 * 60 * 1000) rmSync(dir, { recursive: true, force: true });
+}

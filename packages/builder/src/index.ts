@@ -19,3 +19,4 @@ export { BuildError } from './errors.js';
 export { cacheList, cachePrune, parseDuration, type CacheListing, type PruneResult } from './cache-ops.js';
 export { lastBuild, type BuildRecord, type StepRecord } from './build-record.js';
 export { withCompressedLayers } from './compress-layers.js';
+export { unpackStoredImage } from './unpack-stored.js';

@@ -5,10 +5,13 @@ import { UsageError, type Command, type CommandContext } from './command.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-/** The version from this package's package.json. */
+/** The version from this package's package.json (the nearest one above this file: dist/src or a bundle). */
 export function version(): string {
-  const pj = JSON.parse(readFileSync(path.join(here, '..', '..', 'package.json'), 'utf8')) as { version: string };
-  return pj.version;
+  for (let dir = here; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+    if (path.dirname(dir) === dir) return 'unknown';
+  }
 }
 
 /** One command by name, loading only its own module (startup time is most of a cached build's time). */

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { oci } from '@strata/builder';
 import { multi, parseArgs, str } from '../args.js';
 import { UsageError, type Command } from '../command.js';
+import { unpackLoaded } from '../unpack.js';
 
 /** Applies `--change` lines (a subset of Dockerfile instructions, as docker import takes). */
 function applyChange(cfg: oci.ContainerConfig, line: string): void {
@@ -46,6 +47,8 @@ SOURCE_DATE_EPOCH, when set, is the image's creation time.`,
       const msg = str(p, 'message');
       const desc = await oci.importRootfs(store, input, name, msg ? { config: cfg, message: msg } : { config: cfg }, src);
       ctx.out(`${desc.digest}\n`);
+      store.close();
+      await unpackLoaded([name ?? desc.digest], ctx.err);
       return 0;
     } finally {
       store.close();

@@ -1,6 +1,7 @@
 import { oci } from '@strata/builder';
 import { flag, parseArgs, str } from '../args.js';
 import { UsageError, type Command } from '../command.js';
+import { unpackLoaded } from '../unpack.js';
 
 export const command: Command = {
   name: 'load',
@@ -21,6 +22,8 @@ on failure nothing is named and the blobs this load added are removed.
       const tag = str(p, 'tag');
       const loaded = await oci.loadImages(store, file, tag ? { tag } : {});
       if (!flag(p, 'quiet')) for (const l of loaded) for (const n of l.names) ctx.out(`Loaded image: ${n}\n`);
+      store.close();
+      await unpackLoaded(loaded.map((l) => l.names[0] ?? l.digest), ctx.err);
       return 0;
     } finally {
       store.close();

@@ -1,6 +1,7 @@
 import { oci, registry } from '@strata/builder';
 import { parseArgs, str, flag } from '../args.js';
 import { UsageError, type Command } from '../command.js';
+import { unpackLoaded } from '../unpack.js';
 
 const spec = {
   platform: { type: 'string' },
@@ -55,6 +56,7 @@ Options:
       // The platform manifest is named (not the index): only its blobs are here.
       recordName: async (n, desc) => local.names.set(oci.normaliseImageName(n), desc),
     }).finally(() => local.close());
+    await unpackLoaded([name], ctx.err);
     if (!quiet) {
       ctx.out(`Digest: ${res.index?.digest ?? res.manifest.digest}\n`);
       ctx.out(`Status: ${res.fetched ? 'Downloaded newer image' : 'Image is up to date'} for ${name}\n`);
