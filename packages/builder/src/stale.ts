@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { lstat, readdir, readFile, rm, rmdir, unlink } from 'node:fs/promises';
+import { closeSync, mkdirSync, openSync, statSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import type { Snapshotter } from '@strata/snapshot';
 
@@ -51,10 +52,27 @@ export async function reapStale(root: string, snap: Snapshotter): Promise<number
     const remove = isFile ? unlink(dir) : scratch ? rm(dir, { recursive: true, force: true }) : rmdir(dir);
     if (await remove.then(() => true, () => false)) n++;
   }
+  // Reading every snapshot record grows with the root (thousands on a long-lived CI runner): done when a dead
+  // process's scratch was just found, else at most every few minutes. A leftover uncommitted snapshot only
+  // holds disk space until then; its mounts were under tmp/, handled above on every call.
+  const marker = path.join(tmp, '.snapshots-reaped');
+  const last = statSync(marker, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  if (n === 0 && Date.now() - last < SNAPSHOT_SCAN_EVERY_MS) return n;
   for (const s of await snap.list()) {
     const m = s.kind === 'committed' ? null : OWNED.exec(s.key);
     if (!m || alive(Number(m[1]))) continue;
     await snap.remove(s.key).then(() => n++, () => {});
   }
+  try {
+    mkdirSync(tmp, { recursive: true });
+    closeSync(openSync(marker, 'a'));
+    const now = new Date();
+    utimesSync(marker, now, now);
+  } catch {
+    // Without the marker the next build scans again: slower, never wrong.
+  }
   return n;
 }
+
+/** How often a build reads every snapshot record to find dead processes' uncommitted ones. */
+const SNAPSHOT_SCAN_EVERY_MS = 5 * 60 * 1000;

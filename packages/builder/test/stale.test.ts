@@ -43,4 +43,23 @@ describe('reapStale', function () {
     assert.equal(await reapStale(root, snap), 0);
     assert.equal(fs.readFileSync(path.join(step, 'f'), 'utf8'), 'x');
   });
+
+  it('reads the snapshot records when a dead process left scratch, or every few minutes, not on every build', async function () {
+    const dead = spawnSync('true').pid!;
+    const snap = await openSnapshotter({ root });
+    const keys = async () => (await snap.list()).map((i) => i.key).sort();
+    await snap.prepare(`step-${dead}-first`);
+    assert.equal(await reapStale(root, snap), 1, 'no scan recorded yet: the records are read');
+    assert.deepEqual(await keys(), []);
+    await snap.prepare(`step-${dead}-second`);
+    assert.equal(await reapStale(root, snap), 0, 'scanned a moment ago and no dead scratch: the records are not read');
+    assert.deepEqual(await keys(), [`step-${dead}-second`]);
+    fs.mkdirSync(path.join(root, 'tmp', `step-${dead}-scratch`));
+    assert.equal(await reapStale(root, snap), 2, 'dead scratch found: its snapshot goes too');
+    assert.deepEqual(await keys(), []);
+    await snap.prepare(`step-${dead}-third`);
+    const old = new Date(Date.now() - 10 * 60 * 1000);
+    fs.utimesSync(path.join(root, 'tmp', '.snapshots-reaped'), old, old);
+    assert.equal(await reapStale(root, snap), 1, 'the last scan is old: the records are read again');
+  });
 });

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
-import { constants, existsSync } from 'node:fs';
+import { constants, existsSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { unionfsBinary } from '@strata/native-overlay';
 import { OverlayDriver } from './drivers/overlay.js';
@@ -41,6 +42,39 @@ export async function probeOverlay(tmpDir: string): Promise<string | undefined> 
   }
 }
 
+/**
+ * probeOverlay, remembered: a probe that worked is recorded in snapshots/overlay-probe (temp → rename) with
+ * what it depended on — the kernel, the filesystem under tmp/, the user and the mount namespace — and
+ * trusted while all four are the same. The probe is a mount and an unmount, a tenth of a small step's
+ * time; a failed probe is never recorded, so it runs again next time.
+ */
+async function probeOverlayCached(root: string, tmpDir: string): Promise<string | undefined> {
+  const file = path.join(root, 'snapshots', 'overlay-probe');
+  let identity: string;
+  try {
+    await fs.mkdir(tmpDir, { recursive: true });
+    identity = JSON.stringify({ kernel: os.release(), dev: statSync(tmpDir).dev, uid: process.getuid?.() ?? -1, mntns: readlinkSync('/proc/self/ns/mnt') });
+  } catch {
+    return probeOverlay(tmpDir);
+  }
+  if (readFileOr(file) === identity) return undefined;
+  const why = await probeOverlay(tmpDir);
+  if (why === undefined) {
+    const tmp = `${file}.tmp-${process.pid}`;
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.writeFile(tmp, identity).then(() => fs.rename(tmp, file)).catch(() => fs.rm(tmp, { force: true }));
+  }
+  return why;
+}
+
+function readFileOr(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 /** Can strata-unionfs run? It must be built and /dev/fuse must open read-write. */
 export async function probeUnionfs(binary: string): Promise<string | undefined> {
   if (!existsSync(binary)) return `${binary} is not built`;
@@ -65,7 +99,7 @@ export async function chooseDriver(root: string, opts: ProbeOptions = {}): Promi
     if (why) throw new DriverUnavailableError(`snapshot driver unionfs unavailable: ${why}`);
     return { name: 'unionfs', reason: `unionfs: chosen by option (${binary})` };
   }
-  const overlayWhy = await probeOverlay(tmp);
+  const overlayWhy = await probeOverlayCached(root, tmp);
   if (forced === 'overlay') {
     if (overlayWhy) throw new DriverUnavailableError(`snapshot driver overlay unavailable under ${root}: ${overlayWhy}`);
     return { name: 'overlay', reason: 'overlay: chosen by option' };

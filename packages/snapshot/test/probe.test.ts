@@ -43,6 +43,26 @@ describe('driver choice', function () {
     assert.match(c.reason, /^copy: kernel overlay failed \(.+\); unionfs unavailable \(.*no-such-unionfs is not built\)$/);
   });
 
+  it('remembers a probe that worked, trusting it only for the same kernel, filesystem, user and mount namespace', async function () {
+    const root = path.join(work, 'remember');
+    assert.equal((await chooseDriver(root)).name, 'overlay');
+    const record = path.join(root, 'snapshots', 'overlay-probe');
+    const identity = JSON.parse(fs.readFileSync(record, 'utf8')) as Record<string, unknown>;
+    assert.equal(identity.kernel, os.release());
+    assert.equal(identity.mntns, fs.readlinkSync('/proc/self/ns/mnt'));
+    // The record is what is trusted: copied to a root where overlay cannot mount, with the same identity
+    // (tmp/ on the same filesystem), it stands; with another kernel named in it, the probe runs again.
+    const elsewhere = path.join(overlayRoot, 'remembered');
+    fs.mkdirSync(path.join(elsewhere, 'snapshots'), { recursive: true });
+    fs.mkdirSync(path.join(elsewhere, 'tmp'), { recursive: true });
+    const there = { ...identity, dev: fs.statSync(path.join(elsewhere, 'tmp')).dev };
+    fs.writeFileSync(path.join(elsewhere, 'snapshots', 'overlay-probe'), JSON.stringify(there));
+    assert.equal((await chooseDriver(elsewhere, { unionfsBinary: path.join(work, 'none') })).name, 'overlay');
+    fs.writeFileSync(path.join(elsewhere, 'snapshots', 'overlay-probe'), JSON.stringify({ ...there, kernel: 'other' }));
+    assert.equal((await chooseDriver(elsewhere, { unionfsBinary: path.join(work, 'none') })).name, 'copy');
+    assert.match(fs.readFileSync(path.join(elsewhere, 'snapshots', 'overlay-probe'), 'utf8'), /"kernel":"other"/, 'a failed probe is not recorded');
+  });
+
   it('refuses a forced driver that cannot work', async function () {
     await assert.rejects(chooseDriver(overlayRoot, { driver: 'overlay' }), DriverUnavailableError);
     assert.equal((await chooseDriver(overlayRoot, { driver: 'copy' })).name, 'copy');
