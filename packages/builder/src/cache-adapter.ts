@@ -63,10 +63,15 @@ export class BuildCache implements CacheIndex<LayerChain> {
   }
 
   async nearest(slot: string): Promise<StoredPreImage[]> {
-    const local = (await this.local.bySlot(slot)).map((e) => ({ key: e.key, preImage: e.preImage as unknown as PreImage }));
+    // The most recently used entries of the step's position: a slot gains one entry per change, and each is
+    // read and compared in full (a 10,000-file COPY's entry is half a megabyte).
+    const local = (await this.local.bySlot(slot, NEAREST_CANDIDATES)).map((e) => ({ key: e.key, preImage: e.preImage as unknown as PreImage }));
     // With --cache-from, a step this runner never built is explained against what the sources hold for it.
     const seen = new Set(local.map((p) => p.key));
     const remote = (await this.remote?.nearest(slot)) ?? [];
     return [...local, ...remote.filter((p) => !seen.has(p.key)).map((p) => ({ key: p.key, preImage: p.preImage as unknown as PreImage }))];
   }
 }
+
+/** How many of a slot's entries a miss is explained against. */
+const NEAREST_CANDIDATES = 8;

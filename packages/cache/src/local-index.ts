@@ -63,14 +63,14 @@ export class LocalCacheIndex {
     });
   }
 
-  /** Entries stored under a slot, most recently used first. */
-  async bySlot(slot: string): Promise<CacheEntry[]> {
+  /** Entries stored under a slot, most recently used first; at most `limit` of them are read. */
+  async bySlot(slot: string, limit = Infinity): Promise<CacheEntry[]> {
     const dir = this.slotDir(slot);
     const names = await readdir(dir).catch(() => [] as string[]);
     const timed = await Promise.all(names.map(async (n) => ({ n, t: (await stat(path.join(dir, n)).catch(() => undefined))?.mtimeMs ?? 0 })));
     timed.sort((a, b) => b.t - a.t);
     const out: CacheEntry[] = [];
-    for (const { n } of timed) {
+    for (const { n } of timed.slice(0, limit)) {
       const e = await this.get(`sha256:${n}`);
       if (e) out.push(e);
     }
