@@ -258,4 +258,4 @@ for (const [c, byName] of Object.entries(results)) {
   if (exRatio > 0.5) misses.push(`${c} export ${exRatio.toFixed(2)}x`);
   if (impRatio > 0.5) misses.push(`${c} import ${impRatio.toFixed(2)}x`);
 }
-console.log(misses.length ? `targets missed: ${misses.join('; ')}` : 'all targets met');
+console.log(Object.keys(results).length === 0 ? 'no results' : misses.length ? `targets missed: ${misses.join('; ')}` : 'all targets met');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { startRegistry, freePort, type RegistryServer } from '../support/registry-server.js';
 import { backendScenarios } from './scenarios.js';
 import { PROJECT, Runner } from './support.js';
@@ -72,9 +73,12 @@ describe('remote cache: type=registry (docker-registry on 127.0.0.1)', function 
         // The COPY app layer (top of the four-layer entry) is small: it travels inside its entry.
         if (e.state.layers.length !== 4) continue;
         const top = e.state.layers[3]!.digest;
-        const bytes = Buffer.from(e.inline![top]!, 'base64');
+        // An uncompressed tar rides gzipped (`gzip:` + base64): corrupt the tar itself.
+        const v = e.inline![top]!;
+        assert.ok(v.startsWith('gzip:'), v.slice(0, 20));
+        const bytes = gunzipSync(Buffer.from(v.slice(5), 'base64'));
         bytes[bytes.length >> 1] ^= 0xff;
-        e.inline![top] = bytes.toString('base64');
+        e.inline![top] = `gzip:${gzipSync(bytes).toString('base64')}`;
         m.annotations['dev.strata.cache.doc'] = JSON.stringify(e);
         const put = await fetch(`${reg.url}/v2/${name}/manifests/${t}`, { method: 'PUT', headers: { 'content-type': accept.accept }, body: JSON.stringify(m) });
         assert.equal(put.status, 201);

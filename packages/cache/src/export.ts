@@ -1,8 +1,8 @@
-import type { ContentStore, Descriptor, Digest } from '@strata/oci';
+import { compressionOfMediaType, type ContentStore, type Descriptor, type Digest } from '@strata/oci';
 import type { CacheBackend } from './backend.js';
 import { bundleRef, encodeBundle } from './bundle.js';
 import { eachLimit } from './pool.js';
-import type { CacheEntry, LayerRef } from './record.js';
+import { encodeInline, type CacheEntry, type LayerRef } from './record.js';
 
 /** What an export did. */
 export interface ExportStats {
@@ -105,7 +105,7 @@ export async function exportEntries(backend: CacheBackend, entries: readonly Cac
     const mountFrom = o.mountFrom?.(d.digest) ?? [];
     if (d.size <= backend.inlineMax && mountFrom.length === 0) {
       const m = inline.get(carrier) ?? {};
-      m[d.digest] = (await cs.readBuffer(d.digest)).toString('base64');
+      m[d.digest] = encodeInline(await cs.readBuffer(d.digest), compressionOfMediaType(d.mediaType) === 'none');
       inline.set(carrier, m);
       there.add(d.digest);
       stats.blobsUploaded++;

@@ -1,3 +1,4 @@
+import zlib from 'node:zlib';
 import type { Descriptor, Digest } from '@strata/oci';
 
 /** One layer of a cached result: its blob descriptor and the digest of its uncompressed tar. */
@@ -28,8 +29,10 @@ export interface CacheEntry {
   /** When the entry was written (ISO 8601). */
   created: string;
   /**
-   * Only on the trip (never in the local index): small layer blobs carried inside the entry, base64 by digest,
-   * so a small step costs one request each way instead of a blob upload and download of its own.
+   * Only on the trip (never in the local index): small layer blobs carried inside the entry, by digest, so a
+   * small step costs one request each way instead of a blob upload and download of its own. Each value is
+   * the blob in base64, or `gzip:` and its gzip in base64 (an uncompressed tar: compressed for the trip only,
+   * so the digest stays the tar's own and nothing is stored or remembered to travel).
    */
   inline?: Record<string, string>;
   /** Only on the trip: the export bundle that holds this entry and its siblings (one read answers them all). */
@@ -58,4 +61,15 @@ export function isCacheEntry(v: unknown): v is CacheEntry {
   const e = v as Partial<CacheEntry>;
   return e.v === 1 && typeof e.key === 'string' && typeof e.slot === 'string' && typeof e.preImage === 'object'
     && typeof e.state === 'object' && e.state !== null && Array.isArray(e.state.layers);
+}
+
+/** A blob as an entry carries it inline (see CacheEntry.inline); `squeeze` for uncompressed tars. */
+export function encodeInline(blob: Buffer, squeeze: boolean): string {
+  return squeeze ? `gzip:${zlib.gzipSync(blob).toString('base64')}` : blob.toString('base64');
+}
+
+/** The blob an inline value holds (at most `size` bytes); throws on a malformed value. */
+export function decodeInline(value: string, size: number): Buffer {
+  if (!value.startsWith('gzip:')) return Buffer.from(value, 'base64');
+  return zlib.gunzipSync(Buffer.from(value.slice(5), 'base64'), { maxOutputLength: Math.max(1, size) });
 }

@@ -4,7 +4,7 @@ import { DigestMismatchError } from '@strata/oci';
 import type { CacheBackend } from './backend.js';
 import { parseBundle } from './bundle.js';
 import { RemoteBlobError, RemoteCacheError } from './errors.js';
-import { isCacheEntry, localForm, type BundleRef, type CacheEntry } from './record.js';
+import { decodeInline, isCacheEntry, localForm, type BundleRef, type CacheEntry } from './record.js';
 
 /** Bytes and requests a remote cache moved (what the tests and benchmarks count). */
 export interface TransferStats {
@@ -33,7 +33,7 @@ export class RemoteCache {
   private keys?: Promise<Set<string> | undefined>;
   private readonly known = new Map<string, CacheEntry>();
   private readonly bundles = new Map<string, Promise<void>>();
-  private readonly inline = new Map<string, Buffer>();
+  private readonly inline = new Map<string, string>();
   private bundleNames?: Promise<string[]>;
   constructor(readonly backend: CacheBackend) {}
 
@@ -74,7 +74,7 @@ export class RemoteCache {
   }
 
   private take(e: CacheEntry): void {
-    for (const [d, b64] of Object.entries(e.inline ?? {})) if (!this.inline.has(d)) this.inline.set(d, Buffer.from(b64, 'base64'));
+    for (const [d, v] of Object.entries(e.inline ?? {})) if (!this.inline.has(d) && typeof v === 'string') this.inline.set(d, v);
   }
 
   /** Reads a bundle once; its entries answer later probes. A bundle that cannot be read is skipped. */
@@ -125,8 +125,15 @@ export class RemoteCache {
     if (await cs.has(desc.digest)) return;
     const carried = this.inline.get(desc.digest);
     let stream: Readable;
-    if (carried) stream = Readable.from([carried]);
-    else {
+    if (carried !== undefined) {
+      let bytes: Buffer;
+      try {
+        bytes = decodeInline(carried, desc.size);
+      } catch (e) {
+        throw new RemoteBlobError(`${this.label}: blob ${desc.digest} is corrupt (${(e as Error).message.split('\n')[0]})`, desc.digest);
+      }
+      stream = Readable.from([bytes]);
+    } else {
       try {
         stream = await this.backend.readBlob(desc);
       } catch (e) {

@@ -92,6 +92,17 @@ describe('directory backend, export and lazy fetch', () => {
     assert.equal(await rc.has(small.digest), true);
     await rc.fetch(small, other);
     assert.equal((await other.readBuffer(small.digest)).toString(), 'small layer');
+    // An uncompressed tar rides gzipped for the trip only: the digest stays the tar's own.
+    const tarData = Buffer.alloc(1000, 'x');
+    const info = await cs.put(tarData);
+    const tar: LayerRef = { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: info.digest, size: info.size, diffId: info.digest };
+    await exportEntries(inl, [entry(key(5), [tar])], cs);
+    const sent = JSON.parse(readFileSync(path.join(dir, 'inl', 'entries', `${key(5).slice(7)}.json`), 'utf8')) as CacheEntry;
+    assert.ok(sent.inline![tar.digest]!.startsWith('gzip:') && sent.inline![tar.digest]!.length < 200, 'gzipped: 1000 x in a few bytes');
+    const rc5 = new RemoteCache(inl);
+    await rc5.entry(key(5));
+    await rc5.fetch(tar, other);
+    assert.ok((await other.readBuffer(tar.digest)).equals(tarData));
     // A corrupt inline copy is a RemoteBlobError and never enters the store.
     const file = path.join(dir, 'inl', 'entries', `${key(2).slice(7)}.json`);
     const bad = await layer('another small one');
