@@ -139,7 +139,8 @@ describe('strata build: layer cache (e2e)', function () {
   });
 
   it('cache prune also removes the gzipped copies a remote export made of pruned layers', () => {
-    const dir = env.context('wire', { 'src/app.js': 'w\n', Dockerfile: dockerfile });
+    // Layers up to 16 kB travel as they are; the 40 kB file makes the COPY layer one that gets a gzipped twin.
+    const dir = env.context('wire', { 'src/app.js': 'w\n', 'src/data.txt': 'gzip me '.repeat(5000), Dockerfile: dockerfile });
     const remote = path.join(env.work, 'remote-cache');
     env.build(dir, ['--cache-to', `type=local,dest=${remote},mode=max`]);
     const wireDir = path.join(env.root, 'cache', 'wire');

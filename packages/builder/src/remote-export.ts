@@ -8,8 +8,8 @@ import { mountHintsFromStore, parseReference } from '@strata/registry';
 import { BuildError } from './errors.js';
 import type { Warn } from './remote-cache.js';
 
-/** Destinations usableTargets checked, kept for exportBuildCache (registry backends only: nothing to close). */
-const checked = new WeakMap<CacheSpec, CacheBackend>();
+/** Registry destinations usableTargets is checking, kept for exportBuildCache (nothing to close on them). */
+const checked = new WeakMap<CacheSpec, { backend: CacheBackend; check: Promise<RemoteCacheError | undefined>; warn: Warn; warned: Set<string> }>();
 
 /** What `--cache-to` did for one destination. */
 export interface CacheExportReport extends ExportStats {
@@ -53,8 +53,14 @@ export async function exportBuildCache(
   const reports: CacheExportReport[] = [];
   const wire = new WireForms(root, store.content);
   for (const spec of specs) {
-    const backend = checked.get(spec) ?? openBackend(spec.location);
+    const kept = checked.get(spec);
     checked.delete(spec);
+    const backend = kept?.backend ?? openBackend(spec.location);
+    const failed = kept ? await kept.check : undefined;
+    if (failed) {
+      disabled(backend.label, failed, kept!.warn, kept!.warned);
+      continue;
+    }
     try {
       // The remote's listing travels while the local side gathers the entries.
       const listing = backend.listEntries();
@@ -88,25 +94,34 @@ export async function exportBuildCache(
 export async function usableTargets(specs: CacheSpec[], o: { warn: Warn; required: boolean; warned?: Set<string> }): Promise<CacheSpec[]> {
   const ok = await Promise.all(specs.map(async (spec) => {
     const backend = openBackend(spec.location);
-    let keep = false;
-    try {
-      await backend.check(true);
-      // A registry backend holds no connection of its own (closing it is a no-op), so the checked one is kept
-      // for the export: what it started preparing during the build is not done again.
-      keep = spec.location.type === 'registry';
-      if (keep) checked.set(spec, backend);
-      return true;
-    } catch (e) {
+    const check = backend.check(true).then(() => undefined, (e: unknown) => {
       if (!(e instanceof RemoteCacheError)) throw e;
-      if (o.required) throw new BuildError(`--cache-to ${spec.text}: ${e.message}`);
-      // The same place already failed as a --cache-from source: its one warning said why.
-      if (!o.warned?.has(backend.label)) o.warn(`cache export to ${backend.label} disabled: ${e.message.replace(`${backend.label}: `, '')}`);
+      return e;
+    });
+    if (spec.location.type === 'registry' && !o.required) {
+      // A registry backend holds no connection of its own (closing it is a no-op): it is kept for the export,
+      // checked while the build runs (what it prepares then is not done again); a failure is warned about
+      // when the export would start. Other backends, and --cache-required, are checked before the build.
+      checked.set(spec, { backend, check, warn: o.warn, warned: o.warned ?? new Set() });
+      check.catch(() => {});
+      return true;
+    }
+    try {
+      const err = await check;
+      if (err === undefined) return true;
+      if (o.required) throw new BuildError(`--cache-to ${spec.text}: ${err.message}`);
+      disabled(backend.label, err, o.warn, o.warned);
       return false;
     } finally {
-      if (!keep) await backend.close();
+      await backend.close();
     }
   }));
   return specs.filter((_, i) => ok[i]);
+}
+
+/** The one warning for a --cache-to place that cannot be used (none when it failed as a --cache-from already). */
+function disabled(label: string, e: Error, warn: Warn, warned?: Set<string>): void {
+  if (!warned?.has(label)) warn(`cache export to ${label} disabled: ${e.message.replace(`${label}: `, '')}`);
 }
 
 /** Restores cache mounts from the first `--cache-from` source that lists any (before the build runs). */

@@ -78,7 +78,8 @@ export class RegistryBackend implements CacheBackend {
 
   /** Pushes OCI's empty config blob once per backend (again after a failure). */
   private emptyBlob(): Promise<void> {
-    this.empty ??= pushBlob(this.client, { digest: EMPTY.digest, size: EMPTY.size, open: async () => Readable.from([Buffer.from('{}')]) })
+    // Sent without asking first: two bytes again cost less than a round trip.
+    this.empty ??= pushBlob(this.client, { digest: EMPTY.digest, size: EMPTY.size, open: async () => Readable.from([Buffer.from('{}')]) }, { absent: true })
       .then(() => {}, (e: unknown) => {
         this.empty = undefined;
         throw e;
