@@ -55,7 +55,8 @@ export async function reapStale(root: string, snap: Snapshotter): Promise<number
   // Reading every snapshot record grows with the root (thousands on a long-lived CI runner): done when a dead
   // process's scratch was just found, else at most every few minutes. A leftover uncommitted snapshot only
   // holds disk space until then; its mounts were under tmp/, handled above on every call.
-  const marker = path.join(tmp, '.snapshots-reaped');
+  // A dotfile among the snapshot records (their listing skips it), not in tmp/, which is for leftovers.
+  const marker = path.join(root, 'snapshots', '.reaped');
   const last = statSync(marker, { throwIfNoEntry: false })?.mtimeMs ?? 0;
   if (n === 0 && Date.now() - last < SNAPSHOT_SCAN_EVERY_MS) return n;
   for (const s of await snap.list()) {
@@ -64,7 +65,7 @@ export async function reapStale(root: string, snap: Snapshotter): Promise<number
     await snap.remove(s.key).then(() => n++, () => {});
   }
   try {
-    mkdirSync(tmp, { recursive: true });
+    mkdirSync(path.dirname(marker), { recursive: true });
     closeSync(openSync(marker, 'a'));
     const now = new Date();
     utimesSync(marker, now, now);

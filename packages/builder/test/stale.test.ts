@@ -59,7 +59,7 @@ describe('reapStale', function () {
     assert.deepEqual(await keys(), []);
     await snap.prepare(`step-${dead}-third`);
     const old = new Date(Date.now() - 10 * 60 * 1000);
-    fs.utimesSync(path.join(root, 'tmp', '.snapshots-reaped'), old, old);
+    fs.utimesSync(path.join(root, 'snapshots', '.reaped'), old, old);
     assert.equal(await reapStale(root, snap), 1, 'the last scan is old: the records are read again');
   });
 });
