@@ -72,7 +72,7 @@ export async function exportBuildCache(
           ? (async () => { const ref = parseReference(loc.ref, 'cache'); return mountHintsFromStore(store, ref.registry, ref.repository); })()
           : Promise.resolve(undefined),
       ]);
-      const stats = await exportEntries(backend, entries, store.content, { skipBlobs: base, wire: (l) => wire.of(l), listing, ...(mountFrom ? { mountFrom } : {}) });
+      const stats = await exportEntries(backend, entries, store.content, { skipBlobs: base, wire: (l, max) => wire.of(l, max), listing, ...(mountFrom ? { mountFrom } : {}) });
       const report: CacheExportReport = { to: backend.label, ...stats };
       if (o.mounts) report.mounts = await exportCacheMounts(backend, root);
       reports.push(report);

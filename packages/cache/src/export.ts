@@ -3,6 +3,7 @@ import type { CacheBackend } from './backend.js';
 import { bundleRef, encodeBundle } from './bundle.js';
 import { eachLimit } from './pool.js';
 import { encodeInline, type CacheEntry, type LayerRef } from './record.js';
+import type { WireLayer } from './wire-form.js';
 
 /** What an export did. */
 export interface ExportStats {
@@ -31,8 +32,8 @@ export interface ExportOptions {
   mountFrom?: (digest: Digest) => string[];
   /** Requests at once (default 8). */
   concurrency?: number;
-  /** How each layer travels (uncompressed local layers gzipped); default: as stored. */
-  wire?: (l: LayerRef) => Promise<LayerRef>;
+  /** How each layer travels to a backend of this `inlineMax` (WireForms.of); default: as stored. */
+  wire?: (l: LayerRef, inlineMax: number) => Promise<WireLayer>;
   /** The export's time (bundle name); default now. */
   now?: Date;
   /** The remote's keys, when the caller started listing them already (to overlap it with its own work). */
@@ -64,12 +65,20 @@ export async function exportEntries(backend: CacheBackend, entries: readonly Cac
   const known = new Set<string>();
   for (const e of entries) if (listed.has(e.key)) for (const l of e.state.layers) known.add(l.digest);
   // New entries as they travel: each own layer in its wire form (same diff id), base layers as they are.
-  const wire = o.wire ?? (async (l: LayerRef) => l);
+  const wire = o.wire ?? (async (l: LayerRef): Promise<WireLayer> => ({ ref: l }));
+  /** Gzips of uncompressed tars that travel inside their entry (by the tar's digest). */
+  const squeezed = new Map<string, Buffer>();
   const forms = new Map<string, Promise<LayerRef>>();
   const formOf = (l: LayerRef): Promise<LayerRef> => {
     if (!own(l)) return Promise.resolve(l);
     let p = forms.get(l.digest);
-    if (!p) forms.set(l.digest, (p = wire(l)));
+    if (!p) {
+      p = wire(l, backend.inlineMax).then((w) => {
+        if (w.squeezed) squeezed.set(w.ref.digest, w.squeezed);
+        return w.ref;
+      });
+      forms.set(l.digest, p);
+    }
     return p;
   };
   const sent: CacheEntry[] = new Array<CacheEntry>(fresh.length);
@@ -103,9 +112,10 @@ export async function exportEntries(backend: CacheBackend, entries: readonly Cac
       return;
     }
     const mountFrom = o.mountFrom?.(d.digest) ?? [];
-    if (d.size <= backend.inlineMax && mountFrom.length === 0) {
+    const gz = squeezed.get(d.digest);
+    if ((gz ? gz.length : d.size) <= backend.inlineMax && mountFrom.length === 0) {
       const m = inline.get(carrier) ?? {};
-      m[d.digest] = encodeInline(await cs.readBuffer(d.digest), compressionOfMediaType(d.mediaType) === 'none');
+      m[d.digest] = gz ? `gzip:${gz.toString('base64')}` : encodeInline(await cs.readBuffer(d.digest), compressionOfMediaType(d.mediaType) === 'none');
       inline.set(carrier, m);
       there.add(d.digest);
       stats.blobsUploaded++;

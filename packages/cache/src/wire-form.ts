@@ -12,6 +12,12 @@ const RAW_MAX = 16 << 10;
 const WHOLE_MAX = 8 << 20;
 const gzip = promisify(zlib.gzip);
 
+/** A layer as it travels: the descriptor entries name, and the gzip to carry inside an entry, if any. */
+export interface WireLayer {
+  ref: LayerRef;
+  squeezed?: Buffer;
+}
+
 /**
  * The form a layer travels in. The local store keeps new layers uncompressed (as Docker's store does), but
  * a remote cache is paid for in bytes, so uncompressed layers are gzipped for export, as `docker push` does.
@@ -21,42 +27,50 @@ const gzip = promisify(zlib.gzip);
  */
 export class WireForms {
   private readonly dir: string;
-  private readonly memo = new Map<string, Promise<LayerRef>>();
+  private readonly memo = new Map<string, Promise<WireLayer>>();
   constructor(stateRoot: string, private readonly cs: ContentStore) {
     this.dir = path.join(stateRoot, 'cache', 'wire');
   }
 
-  /** The layer as it should travel: itself when already compressed or tiny, else its gzipped twin. */
-  of(l: LayerRef): Promise<LayerRef> {
-    if (compressionOfMediaType(l.mediaType) !== 'none') return Promise.resolve(l);
-    let p = this.memo.get(l.digest);
+  /**
+   * The layer as it should travel to a backend that carries blobs up to `inlineMax` bytes inside entries:
+   * itself when already compressed or tiny; itself with its gzip (`squeezed`) when that fits inside an
+   * entry, so nothing is stored or remembered; else its gzipped twin.
+   */
+  of(l: LayerRef, inlineMax = 0): Promise<WireLayer> {
+    if (compressionOfMediaType(l.mediaType) !== 'none') return Promise.resolve({ ref: l });
+    const k = `${inlineMax}:${l.digest}`;
+    let p = this.memo.get(k);
     if (!p) {
-      p = this.make(l);
-      this.memo.set(l.digest, p);
+      p = this.make(l, inlineMax);
+      this.memo.set(k, p);
     }
     return p;
   }
 
-  private async make(l: LayerRef): Promise<LayerRef> {
+  private async make(l: LayerRef, inlineMax: number): Promise<WireLayer> {
     const file = path.join(this.dir, `${l.digest.slice(7)}.json`);
     try {
+      // A twin made before is used again: entries already exported name it.
       const known = JSON.parse(await readFile(file, 'utf8')) as LayerRef;
-      if (isDigest(known.digest) && known.diffId === l.diffId && (await this.cs.has(known.digest as Digest))) return known;
+      if (isDigest(known.digest) && known.diffId === l.diffId && (await this.cs.has(known.digest as Digest))) return { ref: known };
     } catch { /* not made yet */ }
     // A tiny layer travels as it is (inside its entry, where the remote takes that): compressing it, storing
     // the twin and remembering the pair costs more than the few kB it would save.
-    if (l.size <= RAW_MAX || !(await this.cs.has(l.digest))) return l;
+    if (l.size <= RAW_MAX || !(await this.cs.has(l.digest))) return { ref: l };
     let out: LayerRef;
     if (l.size <= WHOLE_MAX) {
       // Most step layers are small: one zlib call over the whole tar is several times faster than the
       // streaming parallel compressor, whose set-up only pays off on large layers.
-      const info = await this.cs.put(await gzip(await this.cs.readBuffer(l.digest)));
+      const gz = await gzip(await this.cs.readBuffer(l.digest));
+      if (gz.length <= inlineMax) return { ref: l, squeezed: gz };
+      const info = await this.cs.put(gz);
       out = { mediaType: layerMediaType('gzip'), digest: info.digest, size: info.size, diffId: l.diffId };
     } else {
       const stored = await storeLayerTar(this.cs, await this.cs.get(l.digest), 'gzip');
       out = { ...stored.descriptor, diffId: l.diffId };
     }
     await writeFileAtomic(file, JSON.stringify(out));
-    return out;
+    return { ref: out };
   }
 }
