@@ -11,7 +11,7 @@ export interface TransferStats {
   /** Entries found (hits) and keys asked for. */
   entriesRead: number;
   probes: number;
-  /** Layer blobs brought into the store (downloaded, or taken from inside their entry) and their bytes. */
+  /** Layer blobs brought into the store (downloaded, or taken from inside their entry) and the bytes that travelled for them. */
   blobsDownloaded: number;
   bytesDownloaded: number;
   /** Export bundles read (each answers the probes of every entry it holds). */
@@ -147,6 +147,7 @@ export class RemoteCache {
       throw new RemoteCacheError(`${this.label}: cannot download blob ${desc.digest}: ${(e as Error).message.split('\n')[0]}`);
     }
     this.stats.blobsDownloaded++;
-    this.stats.bytesDownloaded += desc.size;
+    // A blob that came inside its entry counts what travelled (its gzip, when squeezed), not its size.
+    this.stats.bytesDownloaded += carried?.startsWith('gzip:') ? Math.floor(((carried.length - 5) * 3) / 4) : desc.size;
   }
 }
