@@ -15,6 +15,13 @@ export const INDEX_VERSION = 2;
 /** How close to the time of hashing a change must be for its record to be racy (covers coarse fs clocks). */
 export const RACY_WINDOW_NS = 2_000_000_000n;
 
+/**
+ * The window for a file whose times carry nanoseconds: its filesystem stamps times from the kernel's clock,
+ * whose tick is 1–10 ms (FAT's 2 s and ext3's 1 s times have none). 100 ms keeps a tenfold margin, and a
+ * context written just before a build is not re-read by the next one.
+ */
+export const FINE_RACY_WINDOW_NS = 100_000_000n;
+
 /** Stored hashes of one path. */
 export interface IndexRecord {
   /** Two-seed xxhash of the content (files), empty for other types. */
@@ -71,8 +78,10 @@ export class StatIndex {
   /** Record the hashes of an entry that were computed at `hashedAtNs` (wall clock, ns). */
   set(entry: Entry, rec: IndexRecord, hashedAtNs: bigint): void {
     const latest = entry.mtimeNs > entry.ctimeNs ? entry.mtimeNs : entry.ctimeNs;
+    const fine = entry.mtimeNs % 1_000_000_000n !== 0n && entry.ctimeNs % 1_000_000_000n !== 0n;
+    const window = fine && FINE_RACY_WINDOW_NS < this.racyWindowNs ? FINE_RACY_WINDOW_NS : this.racyWindowNs;
     if (this.rows[entry.path] === undefined) this.count++;
-    this.rows[entry.path] = [statKeyOf(entry), rec.content, rec.xattrs, latest + this.racyWindowNs > hashedAtNs ? 1 : 0];
+    this.rows[entry.path] = [statKeyOf(entry), rec.content, rec.xattrs, latest + window > hashedAtNs ? 1 : 0];
     this.dirty = true;
   }
 

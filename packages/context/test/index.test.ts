@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { readFile, readdir, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { BuildContext, INDEX_VERSION, checksumSources } from '../src/index.js';
+import { BuildContext, INDEX_VERSION, StatIndex, checksumSources, type Entry } from '../src/index.js';
 import { makeTree, tempDir } from './helpers.js';
 
 describe('context: persistent stat index', () => {
@@ -72,6 +72,36 @@ describe('context: persistent stat index', () => {
     await checksumSources(b, ['src/app.js']);
     assert.equal(b.stats.hashed, 1);
     assert.equal(b.stats.reused, 0);
+  });
+
+  it('a file changed 150 ms before hashing is trusted next time: nanosecond times are racy for 100 ms, not 2 s', async () => {
+    const a = await open(2_000_000_000n);
+    await checksumSources(a, ['src/app.js']);
+    await a.save();
+    const b = await open(2_000_000_000n);
+    await checksumSources(b, ['src/app.js']);
+    assert.equal(b.stats.hashed, 1, 'changed 5 ms before the first hashing: racy');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const c = await open(2_000_000_000n);
+    await checksumSources(c, ['src/app.js']);
+    assert.equal(c.stats.hashed, 1, 'still the racy record of b');
+    await c.save();
+    const d = await open(2_000_000_000n);
+    await checksumSources(d, ['src/app.js']);
+    assert.equal(d.stats.hashed, 0, 'hashed more than 100 ms after its last change: trusted');
+  });
+
+  it('whole-second times (a coarse filesystem) keep the full window', async () => {
+    const file = path.join(stateRoot, 'unit-index');
+    const index = await StatIndex.load(file, 2_000_000_000n);
+    const now = BigInt(Date.now()) * 1_000_000n;
+    const entry = (p: string, t: bigint): Entry => ({ path: p, type: 'file', dev: 1n, ino: 2n, mode: 0o644, uid: 0, gid: 0, size: 1n, rdev: 0n, mtimeNs: t, ctimeNs: t });
+    const coarse = entry('coarse', (now / 1_000_000_000n - 1n) * 1_000_000_000n);
+    const fine = entry('fine', now - 500_000_123n);
+    index.set(coarse, { content: 'c', xattrs: '' }, now);
+    index.set(fine, { content: 'f', xattrs: '' }, now);
+    assert.equal(index.lookup(coarse), undefined, 'whole seconds, within 2 s: racy');
+    assert.deepEqual(index.lookup(fine), { content: 'f', xattrs: '' }, 'nanoseconds, 0.5 s old: trusted');
   });
 
   it('starts empty from a corrupt or foreign-version index', async () => {
