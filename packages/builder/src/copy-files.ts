@@ -40,9 +40,10 @@ function makeDevice(dest: string, st: BigIntStats): Promise<void> {
  * path `dest`, as BuildKit's copy does: directories merged into existing ones, files replaced, symlinks copied
  * as links, hard links within the copy kept, devices made, fifos and sockets skipped, mtimes kept, owner and mode from `attrs` where given. `exclude`
  * filters paths below the source. `fresh` (internal) says `dest` is known not to exist, with the owner this
- * process gets there, so neither a removal nor a chown that changes nothing is needed.
+ * process gets there, so neither a removal nor a chown that changes nothing is needed. `emptyDest` says
+ * `dest` is a directory the caller just made (a COPY destination): its entries are fresh too.
  */
-export async function copyEntry(tree: SourceTree, rel: string, dest: string, attrs: CopyAttrs, count: CopyCount, exclude?: PatternMatcher, inSource = '', fresh?: { uid: number; gid: number }): Promise<void> {
+export async function copyEntry(tree: SourceTree, rel: string, dest: string, attrs: CopyAttrs, count: CopyCount, exclude?: PatternMatcher, inSource = '', fresh?: { uid: number; gid: number }, emptyDest = false): Promise<void> {
   const st = (await tree.stat(rel))!;
   const src = tree.abs(rel);
   const uid = attrs.uid ?? Number(st.uid);
@@ -55,6 +56,9 @@ export async function copyEntry(tree: SourceTree, rel: string, dest: string, att
     if (existing && !existing.isDirectory()) await rm(dest, { force: true });
     if (!existing?.isDirectory()) await mkdir(dest);
     const here = creatorOf(await lstat(dest));
+    // Entries of a directory made here need no removal first, and no chown when the owner is already right
+    // (for a 10,000-file COPY into a new directory that was an rm, a chown and a chmod per file).
+    const childFresh = !existing?.isDirectory() || emptyDest ? here : undefined;
     const names = await tree.children(rel);
     const queue = [...names];
     // A few entries at once: file creation dominates, and the kernel overlaps it across inodes. On a failure
@@ -64,7 +68,7 @@ export async function copyEntry(tree: SourceTree, rel: string, dest: string, att
       for (let n = queue.shift(); n !== undefined && !failed; n = queue.shift()) {
         const childIn = inSource === '' ? n : `${inSource}/${n}`;
         if (exclude?.excludes(childIn)) continue;
-        await copyEntry(tree, rel === '.' ? n : `${rel}/${n}`, path.join(dest, n), attrs, count, exclude, childIn, existing?.isDirectory() ? undefined : here)
+        await copyEntry(tree, rel === '.' ? n : `${rel}/${n}`, path.join(dest, n), attrs, count, exclude, childIn, childFresh)
           .catch((e: unknown) => { failed = true; throw e; });
       }
     }));

@@ -92,7 +92,8 @@ async function copyAction(svc: StepServices, rootfs: string, a: CopyAction, tree
         await mkdirOwned(rootfs, path.posix.join(a.dest, path.posix.dirname(m)), ownerIds.uid, ownerIds.gid);
         await copyEntry(tree, m, target, attrs, count, exclude);
       } else if (st.isDirectory()) {
-        await copyEntry(tree, m, await mkdirOwned(rootfs, a.dest, ownerIds.uid, ownerIds.gid), attrs, count, exclude);
+        const existed = await lstat(await resolveInRoot(rootfs, a.dest)).then((s) => s.isDirectory(), () => false);
+        await copyEntry(tree, m, await mkdirOwned(rootfs, a.dest, ownerIds.uid, ownerIds.gid), attrs, count, exclude, '', undefined, !existed);
       } else if (a.add && a.unpack !== false && fromContext && (await sniffArchive(tree.abs(m)))) {
         await unpackArchive(tree.abs(m), (await sniffArchive(tree.abs(m)))!, await mkdirOwned(rootfs, a.dest, ownerIds.uid, ownerIds.gid));
       } else {
