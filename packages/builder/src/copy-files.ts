@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, constants, copyFileSync, lchownSync, lutimesSync, readlinkSync, symlinkSync, type BigIntStats } from 'node:fs';
+import { chmodSync, constants, copyFileSync, lchownSync, lutimesSync, readlinkSync, symlinkSync } from 'node:fs';
 import { chmod, copyFile, lchown, link, lstat, lutimes, mkdir, readlink, rm, symlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import type { PatternMatcher } from '@strata/context';
 import { resolveInRoot } from '@strata/executor';
-import type { SourceTree } from './source-tree.js';
+import type { SourceStat, SourceTree } from './source-tree.js';
 
 /** How copied entries are owned and moded; undefined fields keep the source's. */
 export interface CopyAttrs {
@@ -29,7 +29,7 @@ function creatorOf(dir: { mode: number; gid: number }): { uid: number; gid: numb
 }
 
 /** mknod by the host tool: Node has no mknod. */
-function makeDevice(dest: string, st: BigIntStats): Promise<void> {
+function makeDevice(dest: string, st: SourceStat): Promise<void> {
   const rdev = Number(st.rdev);
   const args = [dest, st.isCharacterDevice() ? 'c' : 'b', String((rdev >> 8) & 0xfff), String((rdev & 0xff) | ((rdev >> 12) & 0xfff00))];
   return new Promise((resolve, reject) => execFile('mknod', args, (err) => (err ? reject(new Error(`mknod ${dest}: ${err.message}`)) : resolve())));
@@ -99,7 +99,7 @@ export async function copyEntry(tree: SourceTree, rel: string, dest: string, att
 const SMALL_COPY = 256 * 1024;
 
 /** Copies a file, symlink or device to a `dest` that does not exist, then sets owner, mode and mtime. */
-async function copyLeaf(st: BigIntStats, src: string, dest: string, how: { uid: number; gid: number; mode: number; mtime: number; chown: boolean; chmod: boolean }, count: CopyCount): Promise<void> {
+async function copyLeaf(st: SourceStat, src: string, dest: string, how: { uid: number; gid: number; mode: number; mtime: number; chown: boolean; chmod: boolean }, count: CopyCount): Promise<void> {
   if ((st.isFile() && st.size <= SMALL_COPY) || st.isSymbolicLink()) return copySmallSync(st, src, dest, how, count);
   if (st.isSymbolicLink()) {
     await symlink(await readlink(src), dest);
@@ -124,7 +124,7 @@ async function copyLeaf(st: BigIntStats, src: string, dest: string, how: { uid: 
 }
 
 /** copyLeaf for a small file or a symlink, every call synchronous. */
-function copySmallSync(st: BigIntStats, src: string, dest: string, how: { uid: number; gid: number; mode: number; mtime: number; chown: boolean; chmod: boolean }, count: CopyCount): void {
+function copySmallSync(st: SourceStat, src: string, dest: string, how: { uid: number; gid: number; mode: number; mtime: number; chown: boolean; chmod: boolean }, count: CopyCount): void {
   if (st.isSymbolicLink()) {
     symlinkSync(readlinkSync(src), dest);
     if (how.chown) lchownSync(dest, how.uid, how.gid);

@@ -1,15 +1,19 @@
 import { lstatSync, type BigIntStats } from 'node:fs';
 import { readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
-import { cleanPath, compileSegment, hasWildcard, type BuildContext } from '@strata/context';
+import { cleanPath, compileSegment, hasWildcard, type BuildContext, type Entry } from '@strata/context';
 import { BuildError } from './errors.js';
+
+/** The parts of an lstat a copy reads: BigIntStats has them, and the context serves them from its walk. */
+export type SourceStat = Pick<BigIntStats, 'isDirectory' | 'isFile' | 'isSymbolicLink' | 'isCharacterDevice' | 'isBlockDevice'
+  | 'mode' | 'uid' | 'gid' | 'size' | 'mtimeNs' | 'nlink' | 'dev' | 'ino' | 'rdev'>;
 
 /** Where COPY reads from: the build context (ignore rules applied) or another stage's root filesystem. */
 export interface SourceTree {
   /** Absolute path on the host of a root-relative path ('.' is the root). */
   abs(rel: string): string;
   /** lstat of a path, undefined when absent (or ignored). */
-  stat(rel: string): Promise<BigIntStats | undefined>;
+  stat(rel: string): Promise<SourceStat | undefined>;
   /** Sorted child names of a directory (ignored ones left out). */
   children(rel: string): Promise<string[]>;
 }
@@ -18,9 +22,38 @@ export interface SourceTree {
 export function contextTree(ctx: BuildContext): SourceTree {
   return {
     abs: (rel) => path.join(ctx.dir, rel),
-    // Sync: one lstat per copied path, cheaper than a thread-pool round trip each.
-    stat: async (rel) => (ctx.entries.has(rel) ? lstatSync(path.join(ctx.dir, rel), { bigint: true }) : undefined),
+    // What the walk saw, which is also what the checksum covered; an lstat per file cost a tenth of a
+    // 10,000-file COPY. A walk without link counts (an older context) is asked again.
+    stat: async (rel) => {
+      const e = ctx.entries.get(rel);
+      if (e === undefined) return undefined;
+      return e.nlink === undefined ? lstatSync(path.join(ctx.dir, rel), { bigint: true }) : statOfEntry(e, e.nlink);
+    },
     children: async (rel) => [...(ctx.entries.get(rel)?.children ?? [])],
+  };
+}
+
+const TYPE_BITS: Record<Entry['type'], bigint> = {
+  file: 0o100000n, dir: 0o040000n, symlink: 0o120000n, fifo: 0o010000n, char: 0o020000n, block: 0o060000n,
+};
+
+/** A walked context entry as the lstat a copy reads. */
+function statOfEntry(e: Entry, nlink: bigint): SourceStat {
+  return {
+    isDirectory: () => e.type === 'dir',
+    isFile: () => e.type === 'file',
+    isSymbolicLink: () => e.type === 'symlink',
+    isCharacterDevice: () => e.type === 'char',
+    isBlockDevice: () => e.type === 'block',
+    mode: TYPE_BITS[e.type] | BigInt(e.mode),
+    uid: BigInt(e.uid),
+    gid: BigInt(e.gid),
+    size: e.size,
+    mtimeNs: e.mtimeNs,
+    nlink,
+    dev: e.dev,
+    ino: e.ino,
+    rdev: e.rdev,
   };
 }
 

@@ -24,6 +24,8 @@ export interface Entry {
   children?: string[];
   /** `dev:ino:size:mtimeNs:ctimeNs`, the stat index's identity of the file (see statKeyOf). */
   statKey?: string;
+  /** Link count, as the walk saw it (a COPY keeps hard links within what it copies). */
+  nlink?: bigint;
 }
 
 /** The five stat fields a stat index record must match, as one string. */
@@ -56,5 +58,6 @@ export function entryOf(path: string, type: EntryType, st: BigIntStats): Entry {
     rdev: st.rdev,
     mtimeNs: st.mtimeNs,
     ctimeNs: st.ctimeNs,
+    nlink: st.nlink,
   };
 }

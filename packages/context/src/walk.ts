@@ -63,6 +63,7 @@ function walkDir(root: string, rel: string, matcher: PatternMatcher, parentInfo:
     const entry: Entry = {
       path: childRel, type, mode: Number(mode & 0o7777n), uid: Number(stats[f + 1]), gid: Number(stats[f + 2]),
       size: stats[f + 3]!, dev: stats[f + 4]!, ino: stats[f + 5]!, rdev: stats[f + 6]!, mtimeNs: stats[f + 7]!, ctimeNs: stats[f + 8]!,
+      nlink: stats[f + 9]!,
     };
     if (keys !== undefined) entry.statKey = keys[i]!;
     if (type === 'symlink') entry.link = readlinkSync(path.join(root, childRel));
