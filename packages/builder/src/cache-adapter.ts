@@ -74,4 +74,4 @@ export class BuildCache implements CacheIndex<LayerChain> {
 }
 
 /** How many of a slot's entries a miss is explained against. */
-const NEAREST_CANDIDATES = 8;
+const NEAREST_CANDIDATES = 4;
