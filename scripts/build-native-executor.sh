@@ -1,30 +1,28 @@
 #!/usr/bin/env bash
-# Builds the executor's launcher: packages/executor/native/build/strata-launch and its ASan/UBSan twin
-# build/strata-launch-asan (the tests run both). Plain gcc, no dependencies beyond libc.
+# Builds the executor's native programs and their ASan/UBSan twins (the tests run both):
+# packages/executor/native/build/strata-launch (the launcher) and build/strata-zygote (forks launchers for
+# Node, see zygote.c), each with a `-asan` twin. Plain gcc, no dependencies beyond libc.
 set -euo pipefail
 cd "$(dirname "$0")/../packages/executor/native"
-srcs=(main.c spec.c report.c rootfs.c container.c cgroup.c stubs.c pidns.c sys/sys.c)
 flags=(-std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -D_FORTIFY_SOURCE=2)
 mkdir -p build
-newer() { local out=$1; [ ! -e "$out" ] && return 0; for f in "${srcs[@]}" *.h sys/*.h; do [ "$f" -nt "$out" ] && return 0; done; return 1; }
-if newer build/strata-launch; then
-  gcc "${flags[@]}" -O2 -o build/strata-launch.tmp "${srcs[@]}"
-  mv build/strata-launch.tmp build/strata-launch
-fi
-if newer build/strata-launch-asan; then
-  gcc "${flags[@]}" -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-    -U_FORTIFY_SOURCE -o build/strata-launch-asan.tmp "${srcs[@]}"
-  mv build/strata-launch-asan.tmp build/strata-launch-asan
-fi
-# strata-zygote: forks launchers for Node (see zygote.c); same flags, its own ASan twin.
-zsrcs=(zygote.c sys/sys.c)
-znewer() { local out=$1; [ ! -e "$out" ] && return 0; for f in "${zsrcs[@]}" sys/*.h; do [ "$f" -nt "$out" ] && return 0; done; return 1; }
-if znewer build/strata-zygote; then
-  gcc "${flags[@]}" -O2 -o build/strata-zygote.tmp "${zsrcs[@]}"
-  mv build/strata-zygote.tmp build/strata-zygote
-fi
-if znewer build/strata-zygote-asan; then
-  gcc "${flags[@]}" -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-    -U_FORTIFY_SOURCE -o build/strata-zygote-asan.tmp "${zsrcs[@]}"
-  mv build/strata-zygote-asan.tmp build/strata-zygote-asan
-fi
+
+# program NAME SRC...: build/NAME and build/NAME-asan, each only when a source or header is newer than it.
+program() {
+  local name=$1
+  shift
+  local srcs=("$@")
+  newer() { local out=$1; [ ! -e "$out" ] && return 0; for f in "${srcs[@]}" *.h sys/*.h; do [ "$f" -nt "$out" ] && return 0; done; return 1; }
+  if newer "build/$name"; then
+    gcc "${flags[@]}" -O2 -o "build/$name.tmp" "${srcs[@]}"
+    mv "build/$name.tmp" "build/$name"
+  fi
+  if newer "build/$name-asan"; then
+    gcc "${flags[@]}" -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+      -U_FORTIFY_SOURCE -o "build/$name-asan.tmp" "${srcs[@]}"
+    mv "build/$name-asan.tmp" "build/$name-asan"
+  fi
+}
+
+program strata-launch main.c spec.c report.c rootfs.c container.c cgroup.c stubs.c pidns.c sys/sys.c
+program strata-zygote zygote.c sys/sys.c

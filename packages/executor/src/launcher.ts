@@ -1,19 +1,10 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ExecutorError } from './errors.js';
+import { nativeBinary } from './native-binary.js';
 import type { ExecMount } from './spec.js';
 
-const nativeDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'native', 'build');
-
-/**
- * The launcher binary: $STRATA_LAUNCHER if set (the tests point it at the ASan build), else the one
- * scripts/build-native-executor.sh built.
- */
+/** The launcher binary: $STRATA_LAUNCHER if set (the tests point it at the ASan build), else the release build. */
 export function launcherPath(variant: 'release' | 'asan' = 'release'): string {
-  const p = process.env.STRATA_LAUNCHER || path.join(nativeDir, variant === 'asan' ? 'strata-launch-asan' : 'strata-launch');
-  if (!existsSync(p)) throw new ExecutorError(`launcher ${p} is missing: run scripts/build-native-executor.sh`);
-  return p;
+  return nativeBinary('launcher', 'strata-launch', 'STRATA_LAUNCHER', variant);
 }
 
 /** Everything the launcher needs, already resolved to numbers and host paths. */

@@ -1,17 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { ExecutorError } from './errors.js';
-
-const nativeDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'native', 'build');
+import { nativeBinary } from './native-binary.js';
 
 /** The zygote binary: $STRATA_ZYGOTE if set (tests point it at the ASan build), else the release build. */
 export function zygotePath(variant: 'release' | 'asan' = 'release'): string {
-  const p = process.env.STRATA_ZYGOTE || path.join(nativeDir, variant === 'asan' ? 'strata-zygote-asan' : 'strata-zygote');
-  if (!existsSync(p)) throw new ExecutorError(`zygote ${p} is missing: run scripts/build-native-executor.sh`);
-  return p;
+  return nativeBinary('zygote', 'strata-zygote', 'STRATA_ZYGOTE', variant);
 }
 
 /** How a launcher started by the zygote ended: its exit code, or the signal that ended it. */
