@@ -60,11 +60,13 @@ const { build } = await import('esbuild');
 // CommonJS output imports a Node built-in through __toESM, which copies every property of the module at every
 // import site (91 sites, 57 of them node:path, in the build command). Imports of the most used built-ins go
 // through one facade each instead: a plain require() and named exports, evaluated once.
+/** esbuild's onResolve filter for exactly these module names. */
+const only = (names) => new RegExp(`^(${names.map((n) => n.replace(/[/.]/g, '\\$&')).join('|')})$`);
 const facadeFor = ['node:path', 'node:fs', 'node:os'];
 const builtinFacade = {
   name: 'builtin-facade',
   setup(b) {
-    b.onResolve({ filter: /^node:(path|fs|os)$/ }, (args) => (args.namespace === 'facade' ? undefined : { path: args.path, namespace: 'facade' }));
+    b.onResolve({ filter: only(facadeFor) }, (args) => (args.namespace === 'facade' ? undefined : { path: args.path, namespace: 'facade' }));
     b.onLoad({ filter: /.*/, namespace: 'facade' }, async (args) => {
       const mod = await import(args.path);
       const names = Object.keys(mod).filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n));
@@ -75,7 +77,6 @@ const builtinFacade = {
     });
   },
 };
-if (facadeFor.length !== 3) throw new Error('facade list and filter disagree');
 
 // Built-ins most commands never touch (a cached build opens no socket, spawns nothing, compresses nothing)
 // load on first use: their facade exports a wrapper per function and, as the default export, a proxy.
@@ -85,7 +86,7 @@ const lazy = ['node:child_process', 'node:http', 'node:https', 'node:tls', 'node
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
-    b.onResolve({ filter: /^node:(child_process|http|https|tls|zlib|worker_threads|readline)$/ }, (args) => (args.namespace === 'lazy' ? undefined : { path: args.path, namespace: 'lazy' }));
+    b.onResolve({ filter: only(lazy) }, (args) => (args.namespace === 'lazy' ? undefined : { path: args.path, namespace: 'lazy' }));
     b.onLoad({ filter: /.*/, namespace: 'lazy' }, async (args) => {
       const mod = await import(args.path);
       const fns = Object.keys(mod).filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n) && typeof mod[n] === 'function');
@@ -102,7 +103,19 @@ const lazyBuiltins = {
     });
   },
 };
-if (lazy.length !== 7) throw new Error('lazy list and filter disagree');
+
+// What both bundles share.
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  external,
+  // Minified: V8 scans every byte of a module before running it (20 ms of a cached build). `--debug` turns
+  // source maps on, so its stack traces still name the TypeScript files.
+  minify: process.env.STRATA_BUNDLE_MINIFY !== '0',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+};
 
 mkdirSync(out, { recursive: true });
 const commands = readdirSync(path.join(src, 'commands')).filter((f) => f.endsWith('.js'));
@@ -110,20 +123,12 @@ await build({
   entryPoints: [path.join(src, 'bin.js'), ...commands.map((f) => path.join(src, 'commands', f))],
   outbase: src,
   outdir: out,
-  bundle: true,
+  ...common,
   splitting: true,
   format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  external,
   plugins: [keepOwnUrl(false)],
   // CommonJS dependencies bundled into ESM call require() for Node built-ins.
   banner: { js: "import { createRequire as __strataRequire } from 'node:module'; const require = __strataRequire(import.meta.url);" },
-  // Minified: V8 scans every byte of a module before running it (20 ms of a cached build). `--debug` turns
-  // source maps on, so its stack traces still name the TypeScript files.
-  minify: process.env.STRATA_BUNDLE_MINIFY !== '0',
-  sourcemap: 'linked',
-  logLevel: 'warning',
 });
 
 // The launcher's fast path (bin/launch.cjs): per command, one CommonJS file holding main and that command,
@@ -137,16 +142,10 @@ await Promise.all(commands.map((f) => build({
     loader: 'js',
   },
   outfile: path.join(fast, f.replace(/\.js$/, '.cjs')),
-  bundle: true,
+  ...common,
   format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  external,
   // main.ts's own URL too: its `here` must be dist/src (the package.json above it; the ES module commands).
   plugins: [keepOwnUrl(true), builtinFacade, lazyBuiltins],
-  minify: process.env.STRATA_BUNDLE_MINIFY !== '0',
-  sourcemap: 'linked',
-  logLevel: 'warning',
 })));
 
 // Swap the link; a bundle dir of an older layout moves aside first. Older builds stay a while for processes
