@@ -1,7 +1,7 @@
 import { lstatSync, type BigIntStats } from 'node:fs';
 import { readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
-import { cleanPath, compileSegment, hasWildcard, type BuildContext, type Entry } from '@strata/context';
+import { MODE_TYPE_BITS, cleanPath, compileSegment, hasWildcard, type BuildContext, type Entry } from '@strata/context';
 import { BuildError } from './errors.js';
 
 /** The parts of an lstat a copy reads: BigIntStats has them, and the context serves them from its walk. */
@@ -33,10 +33,6 @@ export function contextTree(ctx: BuildContext): SourceTree {
   };
 }
 
-const TYPE_BITS: Record<Entry['type'], bigint> = {
-  file: 0o100000n, dir: 0o040000n, symlink: 0o120000n, fifo: 0o010000n, char: 0o020000n, block: 0o060000n,
-};
-
 /** A walked context entry as the lstat a copy reads. */
 function statOfEntry(e: Entry, nlink: bigint): SourceStat {
   return {
@@ -45,7 +41,7 @@ function statOfEntry(e: Entry, nlink: bigint): SourceStat {
     isSymbolicLink: () => e.type === 'symlink',
     isCharacterDevice: () => e.type === 'char',
     isBlockDevice: () => e.type === 'block',
-    mode: TYPE_BITS[e.type] | BigInt(e.mode),
+    mode: MODE_TYPE_BITS[e.type] | BigInt(e.mode),
     uid: BigInt(e.uid),
     gid: BigInt(e.gid),
     size: e.size,

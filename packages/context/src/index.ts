@@ -7,6 +7,7 @@ export type { ChecksumOptions, SourceChecksum } from './checksum.js';
 export { sourceChecksumFor } from './source-checksum.js';
 export type { SourceChecksumRequest } from './source-checksum.js';
 export type { Entry, EntryType } from './entry.js';
+export { MODE_TYPE_BITS } from './entry.js';
 export { ContextError, IgnorePatternError, SourceNotFoundError } from './errors.js';
 export { compileSegment, hasWildcard } from './glob.js';
 export { hashBytes, hashFile, hashString } from './hash.js';

@@ -1,6 +1,6 @@
 import { lstatSync, readdirSync, readlinkSync, type BigIntStats } from 'node:fs';
 import path from 'node:path';
-import { entryOf, type Entry, type EntryType } from './entry.js';
+import { entryOf, typeOfMode, type Entry } from './entry.js';
 import type { MatchInfo, PatternMatcher } from './pattern-matcher.js';
 
 /**
@@ -43,11 +43,6 @@ const nodeScanner: DirScanner = (dir) => {
   return { names, stats: BigInt64Array.from(rows) };
 };
 
-const S_IFMT = 0o170000n;
-const TYPES = new Map<bigint, EntryType>([
-  [0o100000n, 'file'], [0o040000n, 'dir'], [0o120000n, 'symlink'], [0o010000n, 'fifo'], [0o020000n, 'char'], [0o060000n, 'block'],
-]);
-
 function walkDir(root: string, rel: string, matcher: PatternMatcher, parentInfo: MatchInfo | undefined, out: Map<string, Entry>, scan: DirScanner): string[] {
   const { names, stats, keys } = scan(path.join(root, rel));
   const order = names.map((_, i) => i).sort((a, b) => (names[a]! < names[b]! ? -1 : names[a]! > names[b]! ? 1 : 0));
@@ -56,7 +51,7 @@ function walkDir(root: string, rel: string, matcher: PatternMatcher, parentInfo:
     const name = names[i]!;
     const f = i * FIELDS;
     const mode = stats[f]!;
-    const type = TYPES.get(mode & S_IFMT);
+    const type = typeOfMode(mode);
     if (type === undefined) continue;
     const childRel = rel === '' ? name : `${rel}/${name}`;
     const { matched, info } = matcher.patterns.length === 0 ? { matched: false, info: [] } : matcher.matches(childRel, parentInfo ?? []);
