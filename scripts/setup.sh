@@ -24,6 +24,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 # Debian's docker-registry starts a system service on install; tests start their own on free ports.
 systemctl disable --now docker-registry >/dev/null 2>&1 || true
+# Unprivileged FUSE mounts (strata-unionfs through fusermount3) need /dev/fuse open to all, as systemd's udev
+# rule (50-udev-default.rules: KERNEL=="fuse", MODE="0666") makes it on a standard Debian; machines without
+# udevd keep the kernel's 0600.
+if [ -c /dev/fuse ] && [ "$(stat -c %a /dev/fuse)" != 666 ]; then chmod 0666 /dev/fuse; fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
