@@ -2,13 +2,15 @@
 // still loads only X's code), with the shared code split into chunks. A cached build's time is mostly Node
 // resolving, reading and compiling a few hundred small ES modules; one bundle cuts that to a few files.
 //
-// Packages with native addons or optional native parts stay external and load from node_modules as before.
+// Packages with native addons or optional native parts stay external and load from node_modules as before
+// (better-sqlite3 excepted, below).
 // Every bundled module keeps its own `import.meta.url` (rewritten to the original file's URL), because the
 // packages find their native binaries and worker scripts relative to themselves. The CLI's own modules keep
 // the bundle's URL, so main.ts finds the bundled commands beside it.
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const src = path.join(here, 'dist', 'src');
@@ -18,7 +20,25 @@ const link = path.join(here, 'dist', 'bundle');
 const versions = path.join(here, 'dist', 'bundles');
 const id = `${Date.now()}-${process.pid}`;
 const out = path.join(versions, id);
-const external = ['better-sqlite3', 'zstd-napi', 'ssh2', 'ssh2-sftp-client', 'cpu-features'];
+const external = ['zstd-napi', 'ssh2', 'ssh2-sftp-client', 'cpu-features'];
+
+// better-sqlite3 is bundled (its 13 JavaScript files were loaded and compiled one by one on every start,
+// without a code cache), all but its addon: the `bindings` package it calls searches a dozen paths for
+// better_sqlite3.node; the bundle names the file found now instead, as it names every bundled file's URL.
+const sqliteAddon = path.join(path.dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json')),
+  'build', 'Release', 'better_sqlite3.node');
+const sqliteBinding = {
+  name: 'better-sqlite3-binding',
+  setup(b) {
+    b.onResolve({ filter: /^bindings$/ }, (args) =>
+      (args.importer.includes(`${path.sep}better-sqlite3${path.sep}`) ? { path: sqliteAddon, namespace: 'sqlite-binding' } : undefined));
+    b.onResolve({ filter: /\.node$/, namespace: 'sqlite-binding' }, (args) => ({ path: args.path, external: true }));
+    b.onLoad({ filter: /.*/, namespace: 'sqlite-binding' }, (args) => ({
+      contents: `module.exports = () => require(${JSON.stringify(args.path)});\n`,
+      loader: 'js',
+    }));
+  },
+};
 
 const keepOwnUrl = (cliToo) => ({
   name: 'keep-own-import-meta-url',
@@ -70,8 +90,20 @@ const builtinFacade = {
     b.onLoad({ filter: /.*/, namespace: 'facade' }, async (args) => {
       const mod = await import(args.path);
       const names = Object.keys(mod).filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n));
+      // node:fs makes some members getters that load a module on first read (ReadStream and its kin load the
+      // whole streams stack, 8 ms; Dir and opendir theirs): reading them here would load them at start. Those
+      // that are functions are exported as forwarding wrappers instead; `promises` stays a plain read.
+      const getters = Object.entries(Object.getOwnPropertyDescriptors(mod.default))
+        .filter(([n, d]) => d.get !== undefined && typeof mod[n] === 'function' && names.includes(n)).map(([n]) => n);
+      const plain = names.filter((n) => !getters.includes(n));
       return {
-        contents: `const m = require(${JSON.stringify(args.path)});\nexport default m;\nexport const { ${names.join(', ')} } = m;\n`,
+        contents: [
+          `const m = require(${JSON.stringify(args.path)});`,
+          'export default m;',
+          `export const { ${plain.join(', ')} } = m;`,
+          ...getters.map((n) => `export function ${n}(...a) { return new.target ? Reflect.construct(m.${n}, a) : m.${n}.apply(this, a); }`),
+          '',
+        ].join('\n'),
         loader: 'js',
       };
     });
@@ -126,7 +158,7 @@ await build({
   ...common,
   splitting: true,
   format: 'esm',
-  plugins: [keepOwnUrl(false)],
+  plugins: [keepOwnUrl(false), sqliteBinding],
   // CommonJS dependencies bundled into ESM call require() for Node built-ins.
   banner: { js: "import { createRequire as __strataRequire } from 'node:module'; const require = __strataRequire(import.meta.url);" },
 });
@@ -145,7 +177,7 @@ await Promise.all(commands.map((f) => build({
   ...common,
   format: 'cjs',
   // main.ts's own URL too: its `here` must be dist/src (the package.json above it; the ES module commands).
-  plugins: [keepOwnUrl(true), builtinFacade, lazyBuiltins],
+  plugins: [keepOwnUrl(true), builtinFacade, lazyBuiltins, sqliteBinding],
 })));
 
 // Swap the link; a bundle dir of an older layout moves aside first. Older builds stay a while for processes

@@ -10,7 +10,8 @@ import type { LayerRef } from './record.js';
 const RAW_MAX = 16 << 10;
 /** Layers up to this size are compressed in one zlib call (in the thread pool), larger ones streamed in parallel. */
 const WHOLE_MAX = 8 << 20;
-const gzip = promisify(zlib.gzip);
+/** zlib.gzip as a promise; made on first use (the CLI loads zlib only when something compresses). */
+const gzip = (data: Buffer): Promise<Buffer> => promisify(zlib.gzip)(data);
 
 /** A layer as it travels: the descriptor entries name, and the gzip to carry inside an entry, if any. */
 export interface WireLayer {
