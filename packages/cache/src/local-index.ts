@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile, rm, stat, utimes, writeFile, mkdir } from 'node:fs/promises';
+import { readFileSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from './atomic.js';
 import { CacheError } from './errors.js';
@@ -28,11 +29,15 @@ export class LocalCacheIndex {
     return path.join(this.dir, 'slots', createHash('sha256').update(slot).digest('hex'));
   }
 
-  /** The entry of a key, or undefined (an unreadable or malformed record counts as absent). */
+  /**
+   * The entry of a key, or undefined (an unreadable or malformed record counts as absent). Records are a few
+   * kB: one synchronous read costs less than the four thread-pool round trips of an asynchronous one, and a
+   * cached build does one per step.
+   */
   async get(key: string): Promise<CacheEntry | undefined> {
     let text: string;
     try {
-      text = await readFile(this.recordPath(key), 'utf8');
+      text = readFileSync(this.recordPath(key), 'utf8');
     } catch {
       return undefined;
     }
@@ -52,15 +57,20 @@ export class LocalCacheIndex {
     await this.touch(entry.slot, entry.key);
   }
 
-  /** Marks a key as used now (for expiry and for "nearest" ordering). */
+  /**
+   * Marks a key as used now (for expiry and for "nearest" ordering). Synchronous, like get: on a hit the marker
+   * exists and this is one utimes call.
+   */
   async touch(slot: string, key: string): Promise<void> {
     const dir = this.slotDir(slot);
-    await mkdir(dir, { recursive: true });
     const marker = path.join(dir, key.slice(7));
     const now = new Date();
-    await utimes(marker, now, now).catch(async () => {
-      await writeFile(marker, '');
-    });
+    try {
+      utimesSync(marker, now, now);
+    } catch {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(marker, '');
+    }
   }
 
   /** Entries stored under a slot, most recently used first; at most `limit` of them are read. */

@@ -47,24 +47,60 @@ export async function checksumSources(ctx: BuildContext, sources: string[], opts
     const roots = matched.filter((m) => m === '.' || excludes?.matches(path.posix.basename(m), []).matched !== true);
     plan.push({ source: rel, roots });
   }
-  // Everything the sources read, hashed (or found in the stat index) before the digests are put together.
+  // A directory source whose tree did not change since an earlier build takes that build's digest (the tree
+  // memo); the rest is hashed (or found in the stat index) before the digests are put together.
+  const treeKey = (root: string): string => `${root}\0${opts.dropMode === true ? 'm' : ''}${opts.dropOwner === true ? 'o' : ''}`;
+  const remembered = new Map<string, string>();
   const read = new Map<string, Entry>();
-  for (const { roots } of plan) for (const r of roots) collect(ctx, r, '', excludes, undefined, read);
+  for (const { roots } of plan) {
+    for (const r of roots) {
+      const entry = ctx.entries.get(r)!;
+      const hit = excludes === undefined && entry.type === 'dir' ? ctx.rememberedTree(treeKey(r), entry) : undefined;
+      if (hit !== undefined) remembered.set(r, hit.digest);
+      else collect(ctx, r, '', excludes, undefined, read);
+    }
+  }
   await ctx.ensure(read.values());
   const perSource = plan.map(({ source, roots }) => ({
     source,
-    matches: roots.map((m) => [m, treeDigest(ctx, m, read, opts)]),
+    matches: roots.map((m) => [m, remembered.get(m) ?? treeDigest(ctx, m, read, opts)]),
   }));
+  if (excludes === undefined) {
+    for (const [m, d] of perSource.flatMap((p) => p.matches)) {
+      const entry = ctx.entries.get(m!)!;
+      if (entry.type === 'dir' && !remembered.has(m!)) ctx.rememberTree(treeKey(m!), entry, under(read, m!), d!);
+    }
+  }
   const digest = createHash('sha256').update(JSON.stringify(perSource)).digest('hex');
   // The per-file list only explains a miss (and is stored with one): a hit never reads it, so it is made on
-  // first read — for a 10,000-file COPY that was a third of a cached build's checksum time.
+  // first read — for a 10,000-file COPY that was a third of a cached build's checksum time. Remembered trees
+  // are listed from the stat index then (a file it does not know shows as `?`).
   let files: Record<string, string> | undefined;
   const out = { digest: `sha256:${digest}` } as SourceChecksum;
   Object.defineProperty(out, 'files', {
     enumerable: true,
-    get: () => (files ??= Object.fromEntries([...read.values()].map((e) => [e.path, shortForm(ctx.partsSync(e), opts)]))),
+    get: () => {
+      if (files !== undefined) return files;
+      let all = read;
+      if (remembered.size > 0) {
+        all = new Map();
+        for (const { roots } of plan) for (const r of roots) collect(ctx, r, '', remembered.has(r) ? undefined : excludes, undefined, all);
+      }
+      files = {};
+      for (const e of all.values()) {
+        const parts = read.has(e.path) ? ctx.partsSync(e) : ctx.knownPartsSync(e);
+        files[e.path] = parts === undefined ? '?:?' : shortForm(parts, opts);
+      }
+      return files;
+    },
   });
   return out;
+}
+
+/** The entries of `read` at or below `root`. */
+function* under(read: Map<string, Entry>, root: string): Iterable<Entry> {
+  const prefix = `${root}/`;
+  for (const [p, e] of read) if (root === '.' || p === root || p.startsWith(prefix)) yield e;
 }
 
 /** Add `rel` and (for a directory) everything below it that --exclude keeps to `out`. */

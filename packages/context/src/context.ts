@@ -6,7 +6,8 @@ import type { Entry } from './entry.js';
 import { SMALL_FILE, hashFile, hashSmallFileSync, hashStringSync, hasher } from './hash.js';
 import { loadIgnoreFile, type IgnoreFile } from './ignore-file.js';
 import { PatternMatcher } from './pattern-matcher.js';
-import { StatIndex, type IndexRecord } from './stat-index.js';
+import { StatIndex, removeStaleTemps, type IndexRecord } from './stat-index.js';
+import { TreeMemo, type TreeDigest } from './tree-memo.js';
 import { walkContext, type DirScanner } from './walk.js';
 
 /** Reads a file's extended attributes (Node has none built in; the builder injects the native one). */
@@ -60,6 +61,11 @@ export class BuildContext {
   /** Counters since open. */
   readonly stats: HashStats = { hashed: 0, reused: 0 };
   private readonly records = new Map<string, FingerprintParts>();
+  /** Paths whose record was made in this build too close to their last change to be trusted later. */
+  private readonly racy = new Set<string>();
+  /** Loaded on first use (undefined: no state root; null: not loaded yet). */
+  private loadedIndex: StatIndex | undefined | null;
+  private loadedMemo: TreeMemo | undefined | null;
 
   private constructor(
     /** The context directory, resolved. */
@@ -70,10 +76,68 @@ export class BuildContext {
     readonly ignore: IgnoreFile,
     /** Every path of the context after ignore rules, "." being the root. */
     readonly entries: ReadonlyMap<string, Entry>,
-    private readonly index: StatIndex | undefined,
+    /** `contexts/<id>` under the state root, where the stat index and the tree memo live. */
+    private readonly stateDir: string | undefined,
+    private readonly racyWindowNs: bigint | undefined,
     private readonly readXattrs: XattrReader | undefined,
     private readonly concurrency: number,
-  ) {}
+  ) {
+    this.loadedIndex = stateDir === undefined ? undefined : null;
+    this.loadedMemo = stateDir === undefined ? undefined : null;
+  }
+
+  /** The stat index, read on first use; records of paths gone from the context are dropped then. */
+  private get index(): StatIndex | undefined {
+    if (this.loadedIndex === null) {
+      this.loadedIndex = StatIndex.loadSync(path.join(this.stateDir!, 'index'), this.racyWindowNs);
+      this.loadedIndex.retain((p) => this.entries.has(p));
+    }
+    return this.loadedIndex;
+  }
+
+  private get memo(): TreeMemo | undefined {
+    if (this.loadedMemo === null) this.loadedMemo = TreeMemo.load(path.join(this.stateDir!, 'trees'));
+    return this.loadedMemo;
+  }
+
+  /**
+   * The digest remembered under `key` for the tree at `dir`, when nothing below it changed since (its stat
+   * signature is the same); its files count as reused.
+   */
+  rememberedTree(key: string, dir: Entry): TreeDigest | undefined {
+    if (dir.treeSig === undefined) return undefined;
+    const hit = this.memo?.get(key, dir.treeSig);
+    if (hit !== undefined) this.stats.reused += hit.files;
+    return hit;
+  }
+
+  /**
+   * Remember the digest of the tree at `dir` under `key`, if every entry of it (`entries`) has a record the
+   * stat index will trust next time: otherwise a later edit could keep the stat signature.
+   */
+  rememberTree(key: string, dir: Entry, entries: Iterable<Entry>, digest: string): void {
+    if (dir.treeSig === undefined || this.memo === undefined) return;
+    let files = 0;
+    for (const e of entries) {
+      if (this.racy.has(e.path) || !this.records.has(e.path)) return;
+      if (e.type === 'file') files++;
+    }
+    this.memo.set(key, dir.treeSig, { digest, files });
+  }
+
+  /**
+   * Fingerprint parts of an entry when known without reading it (ensured, or trusted in the stat index); for
+   * explanations only, so an unknown entry is undefined rather than read.
+   */
+  knownPartsSync(entry: Entry): FingerprintParts | undefined {
+    const p = this.records.get(entry.path);
+    if (p !== undefined) return p;
+    const rec = this.index?.lookup(entry);
+    if (rec === undefined) return undefined;
+    const parts = partsOf(entry, rec);
+    this.records.set(entry.path, parts);
+    return parts;
+  }
 
   /** Walk `dir` (stat only) and load its stat index. */
   static async open(dir: string, opts: OpenOptions = {}): Promise<BuildContext> {
@@ -88,11 +152,8 @@ export class BuildContext {
       : await loadIgnoreFile(real, opts.dockerfilePath);
     const matcher = new PatternMatcher(ignore.patterns, ignore.file ?? '.dockerignore');
     const entries = await walkContext(real, matcher, opts.scanDir);
-    const index = opts.stateRoot === undefined
-      ? undefined
-      : await StatIndex.load(path.join(opts.stateRoot, 'contexts', id, 'index'), opts.racyWindowNs);
-    index?.retain((p) => entries.has(p));
-    return new BuildContext(real, id, ignore, entries, index, opts.readXattrs, opts.concurrency ?? 4);
+    const stateDir = opts.stateRoot === undefined ? undefined : path.join(opts.stateRoot, 'contexts', id);
+    return new BuildContext(real, id, ignore, entries, stateDir, opts.racyWindowNs, opts.readXattrs, opts.concurrency ?? 4);
   }
 
   /**
@@ -154,15 +215,21 @@ export class BuildContext {
     return hashStringSync(headerString(await this.parts(entry), {}));
   }
 
-  /** Persist the stat index (temp → fsync → rename). */
+  /** Persist the stat index and the tree memo (each temp → fsync → rename), when loaded and changed. */
   async save(): Promise<void> {
-    await this.index?.save();
+    if (this.loadedMemo) {
+      // Trees are keyed `<path>\0<options>`: a path gone from the context drops its trees.
+      this.loadedMemo.retain((k) => this.entries.has(k.slice(0, k.indexOf('\0'))));
+      if (this.loadedMemo.save()) await removeStaleTemps(this.stateDir!, 'trees');
+    }
+    // After the memo: the index's save ends with an fsync of the directory both were renamed into.
+    if (this.loadedIndex) await this.loadedIndex.save();
   }
 
   private async store(entry: Entry, content: string, hashedAt: bigint): Promise<void> {
     const rec: IndexRecord = { content, xattrs: await this.xattrHash(path.join(this.dir, entry.path)) };
     if (entry.type === 'file') this.stats.hashed++;
-    this.index?.set(entry, rec, hashedAt);
+    if (this.index?.set(entry, rec, hashedAt) !== false) this.racy.add(entry.path);
     this.records.set(entry.path, partsOf(entry, rec));
   }
 

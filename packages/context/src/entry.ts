@@ -26,6 +26,11 @@ export interface Entry {
   statKey?: string;
   /** Link count, as the walk saw it (a COPY keeps hard links within what it copies). */
   nlink?: bigint;
+  /**
+   * Directories: a hash of the stat lines of everything below (walk.ts), equal across walks only when no path
+   * under it was added, removed or changed in any way a checksum could see (tree-memo.ts).
+   */
+  treeSig?: string;
 }
 
 /** The five stat fields a stat index record must match, as one string. */

@@ -1,4 +1,5 @@
-import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { statKeyOf, type Entry } from './entry.js';
 
@@ -45,10 +46,18 @@ export class StatIndex {
 
   /** Load the index at `file`; a missing, unreadable or other-version file yields an empty index. */
   static async load(file: string, racyWindowNs = RACY_WINDOW_NS): Promise<StatIndex> {
+    return StatIndex.loadSync(file, racyWindowNs);
+  }
+
+  /**
+   * `load`, synchronously: a context loads its index only when some file's record is wanted (a COPY of an
+   * unchanged tree answered by the tree memo needs none), possibly from a synchronous getter.
+   */
+  static loadSync(file: string, racyWindowNs = RACY_WINDOW_NS): StatIndex {
     const index = new StatIndex(file, racyWindowNs);
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      text = readFileSync(file, 'utf8');
     } catch {
       return index;
     }
@@ -75,14 +84,16 @@ export class StatIndex {
     return { content: r[1], xattrs: r[2] };
   }
 
-  /** Record the hashes of an entry that were computed at `hashedAtNs` (wall clock, ns). */
-  set(entry: Entry, rec: IndexRecord, hashedAtNs: bigint): void {
+  /** Record the hashes of an entry that were computed at `hashedAtNs` (wall clock, ns); true when racy. */
+  set(entry: Entry, rec: IndexRecord, hashedAtNs: bigint): boolean {
     const latest = entry.mtimeNs > entry.ctimeNs ? entry.mtimeNs : entry.ctimeNs;
     const fine = entry.mtimeNs % 1_000_000_000n !== 0n && entry.ctimeNs % 1_000_000_000n !== 0n;
     const window = fine && FINE_RACY_WINDOW_NS < this.racyWindowNs ? FINE_RACY_WINDOW_NS : this.racyWindowNs;
     if (this.rows[entry.path] === undefined) this.count++;
-    this.rows[entry.path] = [statKeyOf(entry), rec.content, rec.xattrs, latest + window > hashedAtNs ? 1 : 0];
+    const racy = latest + window > hashedAtNs;
+    this.rows[entry.path] = [statKeyOf(entry), rec.content, rec.xattrs, racy ? 1 : 0];
     this.dirty = true;
+    return racy;
   }
 
   /** Drop records of paths not in `keep` (deleted or now ignored files). */
@@ -125,7 +136,8 @@ export class StatIndex {
 /** Temp files of a killed writer are never read; remove those older than this. */
 const STALE_TEMP_MS = 10 * 60 * 1000;
 
-async function removeStaleTemps(dir: string, base: string): Promise<void> {
+/** Removes `<base>.tmp-*` files in `dir` older than STALE_TEMP_MS. */
+export async function removeStaleTemps(dir: string, base: string): Promise<void> {
   for (const name of await readdir(dir)) {
     if (!name.startsWith(`${base}.tmp-`)) continue;
     const p = path.join(dir, name);

@@ -1,6 +1,7 @@
 import { lstatSync, readdirSync, readlinkSync, type BigIntStats } from 'node:fs';
 import path from 'node:path';
-import { entryOf, typeOfMode, type Entry } from './entry.js';
+import { entryOf, statKeyOf, typeOfMode, type Entry } from './entry.js';
+import { hashStringSync, hasher } from './hash.js';
 import type { MatchInfo, PatternMatcher } from './pattern-matcher.js';
 
 /**
@@ -13,11 +14,23 @@ import type { MatchInfo, PatternMatcher } from './pattern-matcher.js';
  * the calls themselves, and a walk is a short burst at the start of a build.
  */
 export async function walkContext(root: string, matcher: PatternMatcher, scan?: DirScanner): Promise<Map<string, Entry>> {
+  await hasher();
   const out = new Map<string, Entry>();
   const rootEntry = entryOf('.', 'dir', lstatSync(root, { bigint: true }));
   out.set('.', rootEntry);
-  rootEntry.children = walkDir(root, '', matcher, undefined, out, scan ?? nodeScanner);
+  const lines: string[] = [];
+  rootEntry.children = walkDir(root, '', matcher, undefined, out, scan ?? nodeScanner, lines);
+  rootEntry.treeSig = hashStringSync(`${statLine(rootEntry)}\n${lines.join('\n')}`);
   return out;
+}
+
+/**
+ * What the stat signature of a tree holds of one entry: everything its Merkle node is made of, with the
+ * stat key (dev, ino, size, mtime, ctime; ctime moves with any content, mode, owner or xattr change) standing
+ * in for the content and the xattrs.
+ */
+function statLine(e: Entry): string {
+  return `${e.type}\0${e.mode}\0${e.uid}\0${e.gid}\0${e.rdev}\0${statKeyOf(e)}\0${e.link ?? ''}`;
 }
 
 /**
@@ -43,7 +56,15 @@ const nodeScanner: DirScanner = (dir) => {
   return { names, stats: BigInt64Array.from(rows) };
 };
 
-function walkDir(root: string, rel: string, matcher: PatternMatcher, parentInfo: MatchInfo | undefined, out: Map<string, Entry>, scan: DirScanner): string[] {
+/**
+ * Walks one directory into `out` and returns the names kept, sorted; `lines` receives one stat line per kept
+ * child (a directory's with its own subtree signature), from which the caller makes this directory's
+ * `treeSig`.
+ */
+function walkDir(
+  root: string, rel: string, matcher: PatternMatcher, parentInfo: MatchInfo | undefined, out: Map<string, Entry>, scan: DirScanner,
+  lines: string[],
+): string[] {
   const { names, stats, keys } = scan(path.join(root, rel));
   const order = names.map((_, i) => i).sort((a, b) => (names[a]! < names[b]! ? -1 : names[a]! > names[b]! ? 1 : 0));
   const kept: string[] = [];
@@ -62,17 +83,21 @@ function walkDir(root: string, rel: string, matcher: PatternMatcher, parentInfo:
     };
     if (keys !== undefined) entry.statKey = keys[i]!;
     if (type === 'symlink') entry.link = readlinkSync(path.join(root, childRel));
+    let sig = '';
     if (type === 'dir') {
       if (matched && !matcher.mayReinclude(childRel)) continue;
-      const children = walkDir(root, childRel, matcher, info, out, scan);
+      const own: string[] = [];
+      const children = walkDir(root, childRel, matcher, info, out, scan, own);
       // An excluded directory appears only as the parent of something re-included.
       if (matched && children.length === 0) continue;
       entry.children = children;
+      entry.treeSig = sig = hashStringSync(`${statLine(entry)}\n${own.join('\n')}`);
     } else if (matched) {
       continue;
     }
     out.set(childRel, entry);
     kept.push(name);
+    lines.push(`${name.length}:${name}\0${statLine(entry)}\0${sig}`);
   }
   return kept;
 }
