@@ -43,13 +43,6 @@ export const MODE_TYPE_BITS: Readonly<Record<EntryType, bigint>> = {
   file: 0o100000n, dir: 0o040000n, symlink: 0o120000n, fifo: 0o010000n, char: 0o020000n, block: 0o060000n,
 };
 
-const TYPE_OF_BITS = new Map(Object.entries(MODE_TYPE_BITS).map(([t, b]) => [b, t as EntryType]));
-
-/** The entry type of an st_mode, or undefined for a socket. */
-export function typeOfMode(mode: bigint): EntryType | undefined {
-  return TYPE_OF_BITS.get(mode & 0o170000n);
-}
-
 /** Build an Entry from a path and its bigint lstat. */
 export function entryOf(path: string, type: EntryType, st: BigIntStats): Entry {
   return {
