@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from '@strata/cache';
+import { writeFileAtomicSync } from '@strata/cache';
 import type { SolveEvent } from '@strata/planner';
 
 /** One step of a finished (or failed) build as `strata cache explain` shows it. */
@@ -47,11 +47,11 @@ export class BuildRecorder {
     else if (e.type === 'error') s.error = e.message;
   }
 
-  /** Writes the record (temp → fsync → rename). */
+  /** Writes the record (temp → fsync → rename; synchronously: the build is over, nothing else waits). */
   async save(root: string, id?: string): Promise<void> {
     if (id) this.record.id = id;
     const stamp = this.record.started.replace(/[:.]/g, '-');
-    await writeFileAtomic(path.join(root, 'cache', 'builds', `${stamp}-${process.pid}.json`), JSON.stringify(this.record, null, 1));
+    writeFileAtomicSync(path.join(root, 'cache', 'builds', `${stamp}-${process.pid}.json`), JSON.stringify(this.record, null, 1));
   }
 }
 

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, toStages } from '@strata/dockerfile';
 import { BuildContext, checksumSources } from '@strata/context';
@@ -106,9 +106,13 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
   const contextDir = path.resolve(o.contextDir);
   const dockerfilePath = path.resolve(o.dockerfile ?? path.join(contextDir, 'Dockerfile'));
   const filename = path.relative(process.cwd(), dockerfilePath) || dockerfilePath;
-  const text = await readFile(dockerfilePath, 'utf8').catch((e: NodeJS.ErrnoException) => {
+  let text: string;
+  try {
+    text = readFileSync(dockerfilePath, 'utf8');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
     throw new BuildError(`${filename}: cannot read the Dockerfile (${e.code ?? e.message})`);
-  });
+  }
   const buildArgs = o.buildArgs ?? {};
   const tree = parse(text, { filename });
   const stages = toStages(tree, { buildArgs, ...(o.platform ? { platform: o.platform } : {}) });

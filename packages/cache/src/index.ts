@@ -2,7 +2,7 @@
 export * from './errors.js';
 export * from './record.js';
 export * from './local-index.js';
-export { writeFileAtomic } from './atomic.js';
+export { writeFileAtomic, writeFileAtomicSync } from './atomic.js';
 export * from './spec.js';
 export * from './backend.js';
 export { FileLayoutBackend, type FileOps } from './file-backend.js';

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { accessSync, closeSync, createReadStream, fsync, mkdirSync, openSync, promises as fsp, renameSync, rmSync, write, writeSync } from 'node:fs';
+import { accessSync, closeSync, fstatSync, readSync, createReadStream, fsync, mkdirSync, openSync, promises as fsp, renameSync, rmSync, write, writeSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { digestHex, isDigest, parseDigest, type Digest } from './digest.js';
@@ -247,7 +247,7 @@ export class ContentStore implements BlobSource {
 
   /** The whole blob, verified. For manifests and configs; layers should be streamed. */
   async readBuffer(digest: Digest): Promise<Buffer> {
-    const data = await fsp.readFile(this.pathOf(digest)).catch(() => {
+    const data = readSmall(this.pathOf(digest)) ?? await fsp.readFile(this.pathOf(digest)).catch(() => {
       throw new NotFoundError(`blob ${digest} not found in ${this.root}`);
     });
     const got = 'sha256:' + createHash('sha256').update(data).digest('hex');
@@ -320,5 +320,32 @@ export class ContentStore implements BlobSource {
       }
     }
     return n;
+  }
+}
+
+/** Up to this size readBuffer reads synchronously (a manifest or config: four thread-pool round trips saved). */
+const SMALL_BLOB = 256 << 10;
+
+/** The whole file when it is at most SMALL_BLOB bytes; undefined when larger or unreadable (the caller reads it). */
+function readSmall(file: string): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size > SMALL_BLOB) return undefined;
+    const buf = Buffer.allocUnsafe(size);
+    let off = 0;
+    while (off < size) {
+      const n = readSync(fd, buf, off, size - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    return buf.subarray(0, off);
+  } finally {
+    closeSync(fd);
   }
 }
