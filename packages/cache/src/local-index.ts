@@ -26,7 +26,8 @@ export class LocalCacheIndex {
   }
 
   private slotDir(slot: string): string {
-    return path.join(this.dir, 'slots', createHash('sha256').update(slot).digest('hex'));
+    // Concatenated: `dir` is already normal, and path.join's normalising was a millisecond of a cached build.
+    return `${this.dir}/slots/${createHash('sha256').update(slot).digest('hex')}`;
   }
 
   /**
@@ -63,7 +64,7 @@ export class LocalCacheIndex {
    */
   async touch(slot: string, key: string): Promise<void> {
     const dir = this.slotDir(slot);
-    const marker = path.join(dir, key.slice(7));
+    const marker = `${dir}/${key.slice(7)}`;
     const now = new Date();
     try {
       utimesSync(marker, now, now);
