@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, constants, copyFileSync, lchownSync, lutimesSync, readlinkSync, symlinkSync } from 'node:fs';
+import { chmodSync, closeSync, constants, copyFileSync, fchmodSync, fchownSync, futimesSync, lchownSync, lutimesSync, openSync, readFileSync, readlinkSync, readSync, symlinkSync, writeSync } from 'node:fs';
 import { chmod, copyFile, lchown, link, lstat, lutimes, mkdir, readlink, rm, symlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import type { PatternMatcher } from '@strata/context';
@@ -21,6 +21,12 @@ export interface CopyCount {
   files: number;
   bytes: number;
   inodes?: Map<string, Promise<string>>;
+  /**
+   * Given the content of each small file copied, by destination path: with it set, small files are copied
+   * through memory (read, then written) instead of by the kernel, so that the layer writer need not read
+   * them back (UpperDir.remember).
+   */
+  keep?: (dest: string, data: Buffer) => void;
 }
 
 /** Who owns what this process creates in a directory: its euid, and the directory's gid when set-group-ID. */
@@ -128,6 +134,8 @@ function copySmallSync(st: SourceStat, src: string, dest: string, how: { uid: nu
   if (st.isSymbolicLink()) {
     symlinkSync(readlinkSync(src), dest);
     if (how.chown) lchownSync(dest, how.uid, how.gid);
+  } else if (count.keep) {
+    return copyKept(st, src, dest, how, count, count.keep);
   } else {
     copyFileSync(src, dest, constants.COPYFILE_FICLONE);
     count.bytes += Number(st.size);
@@ -136,6 +144,64 @@ function copySmallSync(st: SourceStat, src: string, dest: string, how: { uid: nu
   }
   count.files++;
   lutimesSync(dest, how.mtime, how.mtime);
+}
+
+/**
+ * Reads a small file whole, in one read when it still has the size the walk saw: that size plus one byte is
+ * asked for, so getting exactly the size is the end. Otherwise (it changed since, or a filesystem reads
+ * short) it reads on until a read gives nothing, as a kernel copy would.
+ */
+function readWhole(src: string, size: number): Buffer {
+  const fd = openSync(src, 'r');
+  try {
+    let buf = Buffer.allocUnsafe(size + 1);
+    let n = 0;
+    for (;;) {
+      if (n === buf.length) buf = Buffer.concat([buf, Buffer.allocUnsafe(buf.length)]);
+      const got = readSync(fd, buf, n, buf.length - n, null);
+      n += got;
+      if (got === 0 || (got === n && n === size)) return buf.subarray(0, n);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+let umask: number | undefined;
+
+/**
+ * The process umask (every file this process creates is masked by it), read once from /proc: process.umask()
+ * reads it by setting it to 0 and back, and a file the thread pool created meanwhile would escape it.
+ */
+function currentUmask(): number {
+  if (umask === undefined) {
+    const m = /^Umask:\s*([0-7]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    umask = m ? Number.parseInt(m[1]!, 8) : 0o777;
+  }
+  return umask;
+}
+
+/**
+ * copySmallSync through memory: the content is read, written with calls on the new file's descriptor, and
+ * offered to `keep` (the layer writer takes it from there instead of reading the copy back). The file gets the
+ * source's mode as copyFile gives it (an fchmod only when the umask or set-ID bits would change it); a chown
+ * clears set-ID bits, so the mode is set after it.
+ */
+function copyKept(st: SourceStat, src: string, dest: string, how: { uid: number; gid: number; mode: number; mtime: number; chown: boolean; chmod: boolean }, count: CopyCount, keep: (dest: string, data: Buffer) => void): void {
+  const data = readWhole(src, Number(st.size));
+  // Created with its final mode when the umask leaves that whole (0644 under 022): no fchmod then.
+  const fd = openSync(dest, 'wx', how.mode & 0o777);
+  try {
+    for (let off = 0; off < data.length;) off += writeSync(fd, data, off, data.length - off);
+    if (how.chown) fchownSync(fd, how.uid, how.gid);
+    if (how.chown || how.mode & ~0o777 || how.mode & currentUmask()) fchmodSync(fd, how.mode);
+    futimesSync(fd, how.mtime, how.mtime);
+  } finally {
+    closeSync(fd);
+  }
+  count.bytes += data.length;
+  count.files++;
+  keep(dest, data);
 }
 
 /**

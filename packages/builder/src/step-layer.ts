@@ -47,12 +47,36 @@ export async function withChainView<T>(svc: StepServices, chain: LayerChain | nu
   }
 }
 
+/** The snapshot's upper dir (Mountable.upper) as deferred work sees it. */
+export interface UpperDir {
+  /** Its host path: what was the mount's root. */
+  dir: string;
+  /**
+   * Records what a file below `dir` was just written with, so the layer writer takes the content from
+   * memory instead of reading the file back (up to KEEP_MAX bytes in all; later ones are read back).
+   */
+  remember(abs: string, data: Buffer): void;
+}
+
+/**
+ * Work a step leaves for after the unmount, on the snapshot's upper dir. Only for a directory the mount
+ * created itself, and only as the step's last change to that directory's subtree (it runs after the rest).
+ */
+export type UpperWork = (upper: UpperDir) => Promise<void>;
+
+/** How much remembered content a step holds for its layer writer. */
+const KEEP_MAX = 64 * 1024 * 1024;
+
+/** Hands UpperWork to layerStep; undefined when the snapshot has no upper dir to write (unionfs). */
+export type DeferToUpper = ((work: UpperWork) => void) | undefined;
+
 /**
  * Runs `work` on a writable root filesystem over `parent`, then turns what it changed into a new layer: the
  * change set (sorted, whiteouts as kinds) becomes a deterministic tar, compressed into the content store in the
  * same pass, and the snapshot is committed under the new chain's name for later steps. No change → empty layer.
+ * What `work` defers runs on the upper dir after the unmount, in the order deferred.
  */
-export async function layerStep(svc: StepServices, parent: LayerChain | null, work: (rootfs: string) => Promise<void>): Promise<StepOutcome> {
+export async function layerStep(svc: StepServices, parent: LayerChain | null, work: (rootfs: string, defer: DeferToUpper) => Promise<void>): Promise<StepOutcome> {
   const parentLayers = parent?.layers ?? [];
   const parentName = await ensureChain(svc.snap, storedLayers(svc.blobs ?? svc.cs, parentLayers));
   const key = `${scratchName('step')}${randomBytes(8).toString('hex')}`;
@@ -61,13 +85,25 @@ export async function layerStep(svc: StepServices, parent: LayerChain | null, wo
   try {
     const target = await scratchDir(svc.root, 'step');
     const release = await m.mount(target);
+    const deferred: UpperWork[] = [];
     try {
-      await work(target);
+      await work(target, m.upper === undefined ? undefined : (w) => deferred.push(w));
     } finally {
       await release();
       rmdirSync(target);
     }
-    const entries = await peek(clamp(svc.snap.changes(key), svc.epochNs));
+    const kept = new Map<string, Buffer>();
+    let keptBytes = 0;
+    const upper: UpperDir = {
+      dir: m.upper!,
+      remember(abs, data) {
+        if (keptBytes + data.length > KEEP_MAX) return;
+        keptBytes += data.length;
+        kept.set(path.relative(upper.dir, abs), data);
+      },
+    };
+    for (const w of deferred) await w(upper);
+    const entries = await peek(clamp(withKept(svc.snap.changes(key), kept), svc.epochNs));
     if (entries === undefined) return { state: { layers: parentLayers, created: svc.now() }, emptyLayer: true };
     const stored = await storeLayerTar(svc.cs, writeLayerTar(entries), svc.compression ?? 'none');
     const ref: LayerRef = { ...stored.descriptor, diffId: stored.diffId };
@@ -91,6 +127,19 @@ export async function scratchDir(root: string, kind: string): Promise<string> {
   // Sync: two metadata calls per step, cheaper than thread-pool round trips.
   mkdirSync(tmp, { recursive: true });
   return mkdtempSync(path.join(tmp, scratchName(kind)));
+}
+
+/**
+ * Entries whose content deferred work remembered get it as `data`. Only this step wrote the upper dir since,
+ * so the bytes are the file's; the size is checked all the same.
+ */
+async function* withKept(entries: AsyncIterable<LayerEntry>, kept: Map<string, Buffer>): AsyncIterable<LayerEntry> {
+  if (kept.size === 0) return yield* entries;
+  for await (const e of entries) {
+    const data = e.type === 'file' ? kept.get(e.path) : undefined;
+    if (data !== undefined && data.length === e.size) e.data = data;
+    yield e;
+  }
 }
 
 async function* clamp(entries: AsyncIterable<LayerEntry>, epochNs: bigint | undefined): AsyncIterable<LayerEntry> {

@@ -122,7 +122,8 @@ class LayerSnapshotter implements Snapshotter {
         return this.mounter.mount(rec, await this.chain(rec.parent), target);
       },
     };
-    return rec.driver === 'copy' ? { ...m, path: this.layout.fs(rec.id) } : m;
+    if (rec.driver === 'copy') return { ...m, path: this.layout.fs(rec.id), ...(rec.kind === 'active' ? { upper: this.layout.fs(rec.id) } : {}) };
+    return rec.driver === 'overlay' && rec.kind === 'active' ? { ...m, upper: this.layout.diff(rec.id) } : m;
   }
 
   prepare(key: string, parent?: string): Promise<Mountable> {

@@ -45,6 +45,15 @@ export interface Mountable {
    * one (copy driver; for a view, callers must not write to it); undefined for union drivers.
    */
   readonly path?: string;
+  /**
+   * Where an active snapshot's writes land (overlay: the upper dir; copy: its tree), when writing there is
+   * the same as writing through the mount; undefined for views and for unionfs (whose daemon keeps owners
+   * its own way). Only between release and commit, and only below a directory that the mount created
+   * itself (no directory of the parent chain under it, or an opaque one): such a subtree holds nothing but
+   * what is written into it, and the kernel's per-file overlay work is skipped (a small file's create and
+   * write cost a third more through an overlay here).
+   */
+  readonly upper?: string;
   /** Mounts the snapshot at target (an existing directory). */
   mount(target: string): Promise<Release>;
 }
