@@ -30,7 +30,23 @@ export function normaliseLayerPath(p: string, where: string): string {
  * walk with sorted directory listings yields (so "a/x" comes before "a.b"). Parents sort before children.
  */
 export function comparePaths(a: string, b: string): number {
-  // Mapping '/' to NUL (below every byte a name may hold) turns a byte comparison into a component-wise one.
+  // Below the surrogates (U+D800) UTF-16 code units order as UTF-8 bytes do, so most names compare without
+  // being encoded: sorting a 10,000-file change set encoded two Buffers per comparison.
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 || y >= 0xd800) return comparePathBytes(a, b);
+    if (x === 0x2f) x = 0;
+    if (y === 0x2f) y = 0;
+    return x < y ? -1 : 1;
+  }
+  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
+}
+
+/** comparePaths by the UTF-8 bytes: mapping '/' to NUL (below every byte a name may hold) compares by component. */
+export function comparePathBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a.replaceAll('/', '\0'), 'utf8'), Buffer.from(b.replaceAll('/', '\0'), 'utf8'));
 }
 

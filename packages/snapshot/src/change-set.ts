@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
-import type { BigIntStats } from 'node:fs';
 import type { LayerEntry } from '@strata/oci';
+import type { EntryStat } from './dir-stat.js';
 import { comparePaths, kindOf, splitDev } from './file-kind.js';
 import { readXattrs } from './xattrs.js';
 
@@ -9,7 +9,7 @@ import { readXattrs } from './xattrs.js';
 export type Change =
   | { kind: 'whiteout'; path: string }
   | { kind: 'opaque'; path: string }
-  | { kind: 'object'; path: string; abs: string; st: BigIntStats };
+  | { kind: 'object'; path: string; abs: string; st: EntryStat };
 
 /** Sort rank at one path: the object first, then its opaque marker (a directory before what it hides). */
 function rank(c: Change): number {

@@ -1,8 +1,8 @@
-import type { BigIntStats } from 'node:fs';
 import type { LayerEntryType } from '@strata/oci';
+import type { EntryStat } from './dir-stat.js';
 
 /** The LayerEntry type of a filesystem object (a 0/0 char device is still 'char' here; callers decide). */
-export function kindOf(st: BigIntStats): LayerEntryType {
+export function kindOf(st: EntryStat): LayerEntryType {
   if (st.isFile()) return 'file';
   if (st.isDirectory()) return 'dir';
   if (st.isSymbolicLink()) return 'symlink';
@@ -13,7 +13,7 @@ export function kindOf(st: BigIntStats): LayerEntryType {
 }
 
 /** The overlay whiteout: a character device with device number 0/0. */
-export function isWhiteoutStat(st: BigIntStats): boolean {
+export function isWhiteoutStat(st: EntryStat): boolean {
   return st.isCharacterDevice() && st.rdev === 0n;
 }
 

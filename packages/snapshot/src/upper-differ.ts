@@ -1,9 +1,10 @@
-import fs from 'node:fs';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import path from 'node:path';
 import type { LayerEntry } from '@strata/oci';
 import { toEntries, type Change } from './change-set.js';
+import { ScannedStat } from './dir-stat.js';
 import { isWhiteoutStat } from './file-kind.js';
+import { sys } from './sys.js';
 import { hasOpaqueXattr, OPAQUE_FILE, WHITEOUT_PREFIX } from './xattrs.js';
 
 /**
@@ -17,11 +18,15 @@ export async function* diffUpper(upper: string): AsyncGenerator<LayerEntry> {
 /** The changes recorded in an upper dir, unsorted. */
 export async function collectUpper(upper: string): Promise<Change[]> {
   const changes: Change[] = [];
+  const s = sys();
   async function visit(dir: string, rel: string): Promise<void> {
-    // Sync calls, one directory at a time: a thread-pool round trip per file costs more than the syscall
-    // itself; yielding between directories keeps the event loop responsive.
+    // One native call per directory (readdir + fstatat on its descriptor): a Node lstat per file cost a
+    // path walk and a Stats object each, a third of a 10,000-file layer's scan. Yielding between
+    // directories keeps the event loop responsive.
     await yieldToLoop();
-    for (const name of fs.readdirSync(dir)) {
+    const { names, stats } = s.lstatDir(dir);
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
       const childRel = rel === '' ? name : `${rel}/${name}`;
       if (name === OPAQUE_FILE) {
         if (rel !== '') changes.push({ kind: 'opaque', path: rel });
@@ -33,7 +38,7 @@ export async function collectUpper(upper: string): Promise<Change[]> {
         continue;
       }
       const abs = path.join(dir, name);
-      const st = fs.lstatSync(abs, { bigint: true });
+      const st = new ScannedStat(stats, i);
       // A socket is a live endpoint, not content: layer tars carry none (as docker and buildah skip them).
       if (st.isSocket()) continue;
       if (isWhiteoutStat(st)) {
