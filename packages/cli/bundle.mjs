@@ -91,17 +91,22 @@ const builtinFacade = {
       const mod = await import(args.path);
       const names = Object.keys(mod).filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n));
       // node:fs makes some members getters that load a module on first read (ReadStream and its kin load the
-      // whole streams stack, 8 ms; Dir and opendir theirs): reading them here would load them at start. Those
-      // that are functions are exported as forwarding wrappers instead; `promises` stays a plain read.
+      // whole streams stack, 8 ms; Dir and opendir theirs; `promises` fs/promises, 2.5 ms): reading them here
+      // would load them at start. Functions are exported as forwarding wrappers instead, objects as proxies.
+      // (Named too, not only found as getters: some replace themselves with their value once read, and this
+      // process's own ESM import of node:fs reads them all.)
+      const loadOnRead = ['ReadStream', 'WriteStream', 'FileReadStream', 'FileWriteStream', 'Dir', 'opendir', 'opendirSync', 'promises'];
       const getters = Object.entries(Object.getOwnPropertyDescriptors(mod.default))
-        .filter(([n, d]) => d.get !== undefined && typeof mod[n] === 'function' && names.includes(n)).map(([n]) => n);
+        .filter(([n, d]) => (d.get !== undefined || loadOnRead.includes(n)) && names.includes(n)).map(([n]) => n);
       const plain = names.filter((n) => !getters.includes(n));
       return {
         contents: [
           `const m = require(${JSON.stringify(args.path)});`,
           'export default m;',
           `export const { ${plain.join(', ')} } = m;`,
-          ...getters.map((n) => `export function ${n}(...a) { return new.target ? Reflect.construct(m.${n}, a) : m.${n}.apply(this, a); }`),
+          ...getters.map((n) => (typeof mod[n] === 'function'
+            ? `export function ${n}(...a) { return new.target ? Reflect.construct(m.${n}, a) : m.${n}.apply(this, a); }`
+            : `export const ${n} = new Proxy({}, { get: (_, k) => m.${n}[k], has: (_, k) => k in m.${n} });`)),
           '',
         ].join('\n'),
         loader: 'js',
@@ -114,7 +119,7 @@ const builtinFacade = {
 // load on first use: their facade exports a wrapper per function and, as the default export, a proxy.
 // Importing one of their non-function members by name fails the bundling ("No matching export"), so no
 // binding is ever silently wrong.
-const lazy = ['node:child_process', 'node:http', 'node:https', 'node:tls', 'node:zlib', 'node:worker_threads', 'node:readline'];
+const lazy = ['node:child_process', 'node:http', 'node:https', 'node:tls', 'node:zlib', 'node:worker_threads', 'node:readline', 'node:fs/promises'];
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {

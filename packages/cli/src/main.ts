@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UsageError, type Command, type CommandContext } from './command.js';
+import { directWriter } from './direct-write.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -59,8 +60,8 @@ export async function main(argv: string[], known?: Command): Promise<number> {
   const ctx: CommandContext = {
     debug: false,
     verbose: false,
-    out: (t) => void process.stdout.write(t),
-    err: (t) => void process.stderr.write(t),
+    out: directWriter(1),
+    err: directWriter(2),
   };
   let i = 0;
   for (; i < argv.length; i++) {

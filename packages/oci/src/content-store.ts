@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { accessSync, closeSync, fstatSync, readSync, createReadStream, fsync, mkdirSync, openSync, promises as fsp, renameSync, rmSync, write, writeSync } from 'node:fs';
+import { accessSync, closeSync, fstatSync, readSync, statSync, createReadStream, fsync, mkdirSync, openSync, promises as fsp, renameSync, rmSync, write, writeSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { digestHex, isDigest, parseDigest, type Digest } from './digest.js';
@@ -113,10 +113,11 @@ export class ContentStore implements BlobSource {
    * are checked before the blob becomes visible; a mismatch throws DigestMismatchError and stores nothing.
    */
   async put(src: PutSource, expect: PutExpect = {}, what = 'blob'): Promise<BlobInfo> {
-    if (expect.digest && (await this.has(expect.digest))) {
+    const present = expect.digest === undefined ? undefined : statSync(this.pathOf(expect.digest), { throwIfNoEntry: false });
+    if (expect.digest && present !== undefined) {
       // Drain a stream the caller handed over so that its producer does not stall or leak.
       if (src instanceof Readable) src.resume();
-      const size = (await fsp.stat(this.pathOf(expect.digest))).size;
+      const size = present.size;
       if (expect.size !== undefined && size !== expect.size) {
         throw new DigestMismatchError(`${what}: size ${expect.size} given for ${expect.digest}, stored blob has ${size}`);
       }

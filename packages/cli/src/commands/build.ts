@@ -3,6 +3,7 @@ import { build, cache, parseOutput, type BuildResult } from '@strata/builder';
 import { flag, multi, parseArgs, str } from '../args.js';
 import { UsageError, type Command } from '../command.js';
 import { progressRenderer } from '../progress/index.js';
+import { isTerminal } from '../direct-write.js';
 
 const spec = {
   tag: { type: 'multi', short: 't' },
@@ -118,7 +119,7 @@ SOURCE_DATE_EPOCH (environment or --build-arg) makes the image reproducible.`,
     if (p.positionals.length !== 1) throw new UsageError('build needs exactly one CONTEXT directory');
     const mode = flag(p, 'quiet') ? 'json' : str(p, 'progress') ?? 'auto';
     const out = flag(p, 'quiet') ? () => {} : (s: string) => ctx.err(s);
-    const r = progressRenderer(mode, out, process.stderr.isTTY === true);
+    const r = progressRenderer(mode, out, isTerminal(2));
     const driver = str(p, 'driver');
     if (driver && !['overlay', 'unionfs', 'copy', 'auto'].includes(driver)) throw new UsageError(`--driver ${driver}: want overlay, unionfs or copy`);
     if (flag(p, 'push') && multi(p, 'tag').length === 0) throw new UsageError('--push needs at least one -t NAME');
