@@ -14,56 +14,69 @@ export interface SourceTree {
   abs(rel: string): string;
   /** lstat of a path, undefined when absent (or ignored). */
   stat(rel: string): Promise<SourceStat | undefined>;
+  /** stat without a promise, where the tree has it at hand (a copy of 10,000 small files awaits none). */
+  statSync?(rel: string): SourceStat | undefined;
   /** Sorted child names of a directory (ignored ones left out). */
   children(rel: string): Promise<string[]>;
 }
 
 /** The build context as a SourceTree: only what survived .dockerignore exists. */
 export function contextTree(ctx: BuildContext): SourceTree {
+  // What the walk saw, which is also what the checksum covered; an lstat per file cost a tenth of a
+  // 10,000-file COPY. A walk without link counts (an older context) is asked again.
+  const statSync = (rel: string): SourceStat | undefined => {
+    const e = ctx.entries.get(rel);
+    if (e === undefined) return undefined;
+    return e.nlink === undefined ? lstatSync(path.join(ctx.dir, rel), { bigint: true }) : new WalkedStat(e, e.nlink);
+  };
   return {
     abs: (rel) => path.join(ctx.dir, rel),
-    // What the walk saw, which is also what the checksum covered; an lstat per file cost a tenth of a
-    // 10,000-file COPY. A walk without link counts (an older context) is asked again.
-    stat: async (rel) => {
-      const e = ctx.entries.get(rel);
-      if (e === undefined) return undefined;
-      return e.nlink === undefined ? lstatSync(path.join(ctx.dir, rel), { bigint: true }) : statOfEntry(e, e.nlink);
-    },
+    stat: async (rel) => statSync(rel),
+    statSync,
     children: async (rel) => [...(ctx.entries.get(rel)?.children ?? [])],
   };
 }
 
-/** A walked context entry as the lstat a copy reads. */
-function statOfEntry(e: Entry, nlink: bigint): SourceStat {
-  return {
-    isDirectory: () => e.type === 'dir',
-    isFile: () => e.type === 'file',
-    isSymbolicLink: () => e.type === 'symlink',
-    isCharacterDevice: () => e.type === 'char',
-    isBlockDevice: () => e.type === 'block',
-    mode: MODE_TYPE_BITS[e.type] | BigInt(e.mode),
-    uid: BigInt(e.uid),
-    gid: BigInt(e.gid),
-    size: e.size,
-    mtimeNs: e.mtimeNs,
-    nlink,
-    dev: e.dev,
-    ino: e.ino,
-    rdev: e.rdev,
-  };
+/** A walked context entry as the lstat a copy reads (methods on the prototype: no closures per entry). */
+class WalkedStat implements SourceStat {
+  readonly mode: bigint;
+  readonly uid: bigint;
+  readonly gid: bigint;
+  readonly size: bigint;
+  readonly mtimeNs: bigint;
+  readonly dev: bigint;
+  readonly ino: bigint;
+  readonly rdev: bigint;
+  constructor(private readonly e: Entry, readonly nlink: bigint) {
+    this.mode = MODE_TYPE_BITS[e.type] | BigInt(e.mode);
+    this.uid = BigInt(e.uid);
+    this.gid = BigInt(e.gid);
+    this.size = e.size;
+    this.mtimeNs = e.mtimeNs;
+    this.dev = e.dev;
+    this.ino = e.ino;
+    this.rdev = e.rdev;
+  }
+  isDirectory(): boolean { return this.e.type === 'dir'; }
+  isFile(): boolean { return this.e.type === 'file'; }
+  isSymbolicLink(): boolean { return this.e.type === 'symlink'; }
+  isCharacterDevice(): boolean { return this.e.type === 'char'; }
+  isBlockDevice(): boolean { return this.e.type === 'block'; }
 }
 
 /** A directory (a mounted stage or image) as a SourceTree. */
 export function dirTree(root: string): SourceTree {
+  const statSync = (rel: string): SourceStat | undefined => {
+    try {
+      return lstatSync(path.join(root, rel), { bigint: true });
+    } catch {
+      return undefined;
+    }
+  };
   return {
     abs: (rel) => path.join(root, rel),
-    stat: async (rel) => {
-      try {
-        return lstatSync(path.join(root, rel), { bigint: true });
-      } catch {
-        return undefined;
-      }
-    },
+    stat: async (rel) => statSync(rel),
+    statSync,
     children: async (rel) => (await readdir(path.join(root, rel)).catch(() => [] as string[])).sort(),
   };
 }
