@@ -202,7 +202,14 @@ let umask: number | undefined;
  */
 function currentUmask(): number {
   if (umask === undefined) {
-    const m = /^Umask:\s*([0-7]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    // Unknown (no /proc): every bit counts as masked, so the mode is always set after the create.
+    let status = '';
+    try {
+      status = readFileSync('/proc/self/status', 'utf8');
+    } catch {
+      // fall through to "unknown"
+    }
+    const m = /^Umask:\s*([0-7]+)$/m.exec(status);
     umask = m ? Number.parseInt(m[1]!, 8) : 0o777;
   }
   return umask;
