@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
-import { storeLayerTar, writeLayerTar, type BlobSource, type Compression, type ContentStore, type LayerEntry } from '@strata/oci';
+import { layerTarSegments, storeLayerSegments, storeLayerTar, writeLayerTar, type BlobSource, type Compression, type ContentStore, type LayerEntry } from '@strata/oci';
 import { SnapshotExistsError, type Snapshotter } from '@strata/snapshot';
 import type { LayerChain, LayerRef } from '@strata/cache';
 import { ensureChain, snapshotNameOf, storedLayers } from './layer-chain.js';
@@ -64,6 +64,12 @@ export interface UpperDir {
  */
 export type UpperWork = (upper: UpperDir) => Promise<void>;
 
+/**
+ * Files from this size up are left to storeLayerSegments' worker thread: its start (~50 ms here) costs more
+ * than hashing a smaller file on this thread.
+ */
+const BIG_FILE = 32 << 20;
+
 /** How much remembered content a step holds for its layer writer. */
 const KEEP_MAX = 64 * 1024 * 1024;
 
@@ -105,7 +111,11 @@ export async function layerStep(svc: StepServices, parent: LayerChain | null, wo
     for (const w of deferred) await w(upper);
     const entries = await peek(clamp(withKept(svc.snap.changes(key), kept), svc.epochNs));
     if (entries === undefined) return { state: { layers: parentLayers, created: svc.now() }, emptyLayer: true };
-    const stored = await storeLayerTar(svc.cs, writeLayerTar(entries), svc.compression ?? 'none');
+    // Uncompressed, files from BIG_FILE up are read, hashed and written on a worker thread meanwhile.
+    const compression = svc.compression ?? 'none';
+    const stored = compression === 'none'
+      ? await storeLayerSegments(svc.cs, layerTarSegments(entries, BIG_FILE))
+      : await storeLayerTar(svc.cs, writeLayerTar(entries), compression);
     const ref: LayerRef = { ...stored.descriptor, diffId: stored.diffId };
     const layers = [...parentLayers, ref];
     try {

@@ -18,6 +18,7 @@ export * from './gzip-parallel.js';
 export * from './compression.js';
 export * from './validate.js';
 export * from './layers.js';
+export * from './layer-blob.js';
 export * from './image-builder.js';
 export * from './store-image.js';
 export * from './image-names.js';

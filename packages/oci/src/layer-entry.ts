@@ -32,6 +32,11 @@ export interface LayerEntry {
   xattrs?: Record<string, Buffer>;
   /** Opens the content of a 'file' entry. */
   open?: () => Readable;
+  /**
+   * Host path of a 'file' entry's content when it is a regular file that nothing writes while the layer is
+   * made (a snapshot's upper dir): a writer on another thread may read it there instead of calling open().
+   */
+  contentPath?: string;
   /** The content of a 'file' entry when it is already in memory; writers use it instead of open(). */
   data?: Buffer;
   /**

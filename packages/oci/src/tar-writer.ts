@@ -111,7 +111,13 @@ function checkOrder(prev: LayerEntry | undefined, prevPath: string, e: LayerEntr
   throw new OciError(`layer entries not sorted: ${JSON.stringify(path)} after ${JSON.stringify(prevPath)}`);
 }
 
-async function* generate(entries: Iterable<LayerEntry> | AsyncIterable<LayerEntry>, recordSize: number): AsyncGenerator<Buffer> {
+/** A file's content left for the tar's consumer to read (layerTarSegments): `size` bytes of the file at `path`. */
+export interface FileRef {
+  path: string;
+  size: number;
+}
+
+async function* generate(entries: Iterable<LayerEntry> | AsyncIterable<LayerEntry>, recordSize: number, refsFrom = Infinity): AsyncGenerator<Buffer | FileRef> {
   let written = 0;
   let pending: Buffer[] = [];
   let pendingLen = 0;
@@ -147,6 +153,13 @@ async function* generate(entries: Iterable<LayerEntry> | AsyncIterable<LayerEntr
     prev = e;
     prevPath = path;
     for (const b of entryHeaders(e, path)) push(b);
+    if (e.type === 'file' && e.contentPath !== undefined && e.data === undefined && e.size >= refsFrom) {
+      if (pendingLen) yield take();
+      written += e.size;
+      yield { path: e.contentPath, size: e.size };
+      push(padding(e.size));
+      continue;
+    }
     const data = e.type === 'file' && e.size > 0 ? e.data ?? e.readSync?.() : undefined;
     if (data) {
       if (data.length !== e.size) throw new OciError(`layer entry ${path}: content is ${data.length} bytes, header says ${e.size}${e.data ? '' : ' (changed while read?)'}`);
@@ -187,5 +200,14 @@ export interface WriteTarOptions {
  * whiteouts as `.wh.` entries and opaque dirs as `.wh..wh..opq`.
  */
 export function writeLayerTar(entries: Iterable<LayerEntry> | AsyncIterable<LayerEntry>, opts: WriteTarOptions = {}): Readable {
-  return Readable.from(generate(entries, opts.recordSize ?? 0), { objectMode: false, highWaterMark: 1 << 20 });
+  return Readable.from(generate(entries, opts.recordSize ?? 0) as AsyncGenerator<Buffer>, { objectMode: false, highWaterMark: 1 << 20 });
+}
+
+/**
+ * The same tar as writeLayerTar, as pieces: bytes, and for each 'file' entry of at least `refsFrom` bytes
+ * that has a contentPath (and no data), a FileRef to its content in place of the content itself, for a
+ * consumer that reads such files on another thread (storeLayerSegments).
+ */
+export function layerTarSegments(entries: Iterable<LayerEntry> | AsyncIterable<LayerEntry>, refsFrom: number, opts: WriteTarOptions = {}): AsyncGenerator<Buffer | FileRef> {
+  return generate(entries, opts.recordSize ?? 0, refsFrom);
 }

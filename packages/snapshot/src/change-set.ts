@@ -49,6 +49,7 @@ export async function* toEntries(changes: Change[]): AsyncGenerator<LayerEntry> 
     }
     if (type === 'file') {
       entry.size = Number(st.size);
+      entry.contentPath = abs;
       entry.open = () => openContent(abs, st.size);
       if (st.size <= BigInt(SMALL_FILE)) entry.readSync = () => readSmall(abs, entry.size);
     } else if (type === 'symlink') {
