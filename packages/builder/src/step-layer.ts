@@ -65,7 +65,7 @@ export interface UpperDir {
 export type UpperWork = (upper: UpperDir) => Promise<void>;
 
 /**
- * Files from this size up are left to storeLayerSegments' worker thread: its start (~50 ms here) costs more
+ * Files from this size up are left to storeLayerSegments' worker thread: its start (50–100 ms here) costs more
  * than hashing a smaller file on this thread.
  */
 const BIG_FILE = 32 << 20;
