@@ -27,6 +27,8 @@ export interface CopyCount {
    * them back (UpperDir.remember).
    */
   keep?: (dest: string, data: Buffer) => void;
+  /** Told the size of each file copied by the kernel (above SMALL_COPY) before it is copied (UpperDir.coming). */
+  coming?: (size: number) => void;
 }
 
 /** Who owns what this process creates in a directory: its euid, and the directory's gid when set-group-ID. */
@@ -140,6 +142,7 @@ async function copyLeaf(st: SourceStat, src: string, dest: string, how: LeafHow,
   } else if (st.isFile()) {
     // copyFile gives the copy the source's mode (set-ID bits included); a chown clears those bits, so the
     // mode is set again after it.
+    count.coming?.(Number(st.size));
     await copyFile(src, dest, constants.COPYFILE_FICLONE);
     count.bytes += Number(st.size);
     if (how.chown) await lchown(dest, how.uid, how.gid);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
-import { layerTarSegments, storeLayerSegments, storeLayerTar, writeLayerTar, type BlobSource, type Compression, type ContentStore, type LayerEntry } from '@strata/oci';
+import { LayerWorker, layerTarSegments, storeLayerSegments, storeLayerTar, writeLayerTar, type BlobSource, type Compression, type ContentStore, type LayerEntry } from '@strata/oci';
 import { SnapshotExistsError, type Snapshotter } from '@strata/snapshot';
 import type { LayerChain, LayerRef } from '@strata/cache';
 import { ensureChain, snapshotNameOf, storedLayers } from './layer-chain.js';
@@ -56,6 +56,8 @@ export interface UpperDir {
    * memory instead of reading the file back (up to KEEP_MAX bytes in all; later ones are read back).
    */
   remember(abs: string, data: Buffer): void;
+  /** Says a file of this size is being written: a big one starts the layer writer's thread meanwhile. */
+  coming(size: number): void;
 }
 
 /**
@@ -88,6 +90,7 @@ export async function layerStep(svc: StepServices, parent: LayerChain | null, wo
   const key = `${scratchName('step')}${randomBytes(8).toString('hex')}`;
   const m = await svc.snap.prepare(key, parentName);
   let committed = false;
+  let writer: LayerWorker | undefined;
   try {
     const target = await scratchDir(svc.root, 'step');
     const release = await m.mount(target);
@@ -107,6 +110,9 @@ export async function layerStep(svc: StepServices, parent: LayerChain | null, wo
         keptBytes += data.length;
         kept.set(path.relative(upper.dir, abs), data);
       },
+      coming(size) {
+        if (size >= BIG_FILE && (svc.compression ?? 'none') === 'none') writer ??= new LayerWorker(svc.cs);
+      },
     };
     for (const w of deferred) await w(upper);
     const entries = await peek(clamp(withKept(svc.snap.changes(key), kept), svc.epochNs));
@@ -114,7 +120,7 @@ export async function layerStep(svc: StepServices, parent: LayerChain | null, wo
     // Uncompressed, files from BIG_FILE up are read, hashed and written on a worker thread meanwhile.
     const compression = svc.compression ?? 'none';
     const stored = compression === 'none'
-      ? await storeLayerSegments(svc.cs, layerTarSegments(entries, BIG_FILE))
+      ? await storeLayerSegments(svc.cs, layerTarSegments(entries, BIG_FILE), writer)
       : await storeLayerTar(svc.cs, writeLayerTar(entries), compression);
     const ref: LayerRef = { ...stored.descriptor, diffId: stored.diffId };
     const layers = [...parentLayers, ref];
@@ -127,6 +133,8 @@ export async function layerStep(svc: StepServices, parent: LayerChain | null, wo
     }
     return { state: { layers, created: svc.now() }, emptyLayer: false };
   } finally {
+    // A writer thread started for a layer that was not written (a failed copy, no change) stops here.
+    await writer?.dispose();
     if (!committed) await svc.snap.remove(key).catch(() => {});
   }
 }

@@ -105,6 +105,16 @@ describe('COPY into a new directory through the upper dir', function () {
     return out.state.layers.at(-1)!.diffId;
   }
 
+  it('a file of 32 MB and more: the layer writer thread started during the copy writes the same layer', async function () {
+    fs.writeFileSync(path.join(ctxDir, 'src/huge.bin'), Buffer.alloc(33 << 20, 5));
+    const seen: number[] = [];
+    const direct = await copyLayer('direct', 'overlay', {}, (s) => watchingRelease(s, '/app', seen));
+    assert.deepEqual(seen, [0]);
+    const through = await copyLayer('through', 'overlay', {}, withoutUpper);
+    assert.equal(direct, through);
+    for (const root of ['direct', 'through']) assert.deepEqual(fs.readdirSync(path.join(work, root, 'tmp')), [], 'no temp file is left');
+  });
+
   const cases: Array<[string, Partial<CopyAction>]> = [
     ['plain', {}],
     ['--chown', { chown: '1234:5678' }],

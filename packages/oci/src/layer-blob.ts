@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync, rmSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { layerMediaType } from './compression.js';
-import type { ContentStore } from './content-store.js';
+import type { BlobInfo, ContentStore } from './content-store.js';
 import type { Descriptor } from './descriptor.js';
 import type { Digest } from './digest.js';
 import { OciError } from './errors.js';
@@ -14,77 +14,111 @@ const HEAD_MAX = 4 << 20;
 const IN_FLIGHT_MAX = 16 << 20;
 
 /**
- * Stores an uncompressed layer tar given as layerTarSegments pieces. When a FileRef comes early (within
- * HEAD_MAX bytes) a worker thread hashes and writes the tar and reads the referenced files itself: a 150 MB
- * COPY's content is read, hashed and written on the second core while this thread makes the rest of the
- * tar, instead of after it on this one. Otherwise this is storeLayerTar's single pass (ContentStore.put),
- * FileRefs read here. Either way the blob becomes visible whole (temp file → fsync → rename).
+ * The thread that hashes and writes a layer blob (layer-blob-worker.ts) into a temp file of the store. It may
+ * be started before the tar is (its start takes 50–100 ms, which can pass while the layer's files are still
+ * being made); `dispose` stops it and removes its file if it was not used.
  */
-export async function storeLayerSegments(cs: ContentStore, segments: AsyncIterable<Buffer | FileRef>): Promise<StoredLayer> {
+export class LayerWorker {
+  private readonly w: Worker;
+  private readonly file: string;
+  private failure: Error | undefined;
+  private result: BlobInfo | undefined;
+  private inFlight = 0;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly cs: ContentStore) {
+    this.file = cs.tempPath('layer');
+    this.w = new Worker(new URL('./layer-blob-worker.js', import.meta.url), { workerData: { file: this.file } });
+    // Listeners from the start: an error before the tar arrives must not be an unhandled 'error' event.
+    this.w.on('message', (m: { ack?: number; digest?: Digest; size?: number; error?: string }) => {
+      if (m.ack !== undefined) this.inFlight -= m.ack;
+      else if (m.error !== undefined) this.failure ??= new OciError(`layer: ${m.error}`);
+      else this.result = { digest: m.digest!, size: m.size! };
+      this.poke();
+    });
+    this.w.on('error', (e) => {
+      this.failure ??= e;
+      this.poke();
+    });
+    this.w.on('exit', (code) => {
+      if (this.result === undefined) this.failure ??= new OciError(`layer writer thread exited (${code}) before the layer was whole`);
+      this.poke();
+    });
+  }
+
+  private poke(): void {
+    const f = this.wake;
+    this.wake = undefined;
+    f?.();
+  }
+
+  private async waitWhile(cond: () => boolean): Promise<void> {
+    while (cond() && this.failure === undefined) await new Promise<void>((resolve) => (this.wake = resolve));
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  /** Posts a piece of the tar (a copy the thread owns: pieces may share memory) or a file to read there. */
+  async send(v: Buffer | FileRef): Promise<void> {
+    if (!Buffer.isBuffer(v)) return this.w.postMessage({ path: v.path, size: v.size });
+    const copy = new Uint8Array(v.length);
+    copy.set(v);
+    this.inFlight += copy.length;
+    this.w.postMessage(copy, [copy.buffer]);
+    await this.waitWhile(() => this.inFlight > IN_FLIGHT_MAX);
+  }
+
+  /** Ends the tar: the blob is fsynced by the thread, then moved into the store under its digest. */
+  async finish(): Promise<BlobInfo> {
+    this.w.postMessage(null);
+    await this.waitWhile(() => this.result === undefined);
+    await this.cs.adopt(this.file, this.result!);
+    void this.w.terminate();
+    return this.result!;
+  }
+
+  /** Stops the thread, then removes its temp file (gone already after a finish: it was moved into the store). */
+  async dispose(): Promise<void> {
+    await this.w.terminate();
+    rmSync(this.file, { force: true });
+  }
+}
+
+/**
+ * Stores an uncompressed layer tar given as layerTarSegments pieces. When a FileRef comes early (within
+ * HEAD_MAX bytes) a worker thread (`prepared`, or one started here) hashes and writes the tar and reads the
+ * referenced files itself: a 150 MB COPY's content is read, hashed and written on the second core while this
+ * thread makes the rest of the tar, instead of after it on this one. Otherwise this is storeLayerTar's single
+ * pass (ContentStore.put), FileRefs read here, and `prepared` is disposed. Either way the blob becomes visible
+ * whole (temp file → fsync → rename).
+ */
+export async function storeLayerSegments(cs: ContentStore, segments: AsyncIterable<Buffer | FileRef>, prepared?: LayerWorker): Promise<StoredLayer> {
   const it = segments[Symbol.asyncIterator]();
   const head: Buffer[] = [];
   let headLen = 0;
-  let r = await it.next();
-  for (; !r.done && Buffer.isBuffer(r.value) && headLen < HEAD_MAX; r = await it.next()) {
-    head.push(r.value);
-    headLen += r.value.length;
+  let r: IteratorResult<Buffer | FileRef>;
+  try {
+    for (r = await it.next(); !r.done && Buffer.isBuffer(r.value) && headLen < HEAD_MAX; r = await it.next()) {
+      head.push(r.value);
+      headLen += r.value.length;
+    }
+  } catch (e) {
+    await prepared?.dispose();
+    throw e;
   }
   if (r.done || Buffer.isBuffer(r.value)) {
+    await prepared?.dispose();
     const info = await cs.put(inProcess(head, r, it));
     return stored(cs, info.digest, info.size);
   }
-  const file = cs.tempPath('layer');
-  const w = new Worker(new URL('./layer-blob-worker.js', import.meta.url), { workerData: { file } });
-  let failure: Error | undefined;
-  let result: { digest: Digest; size: number } | undefined;
-  let inFlight = 0;
-  let wake: (() => void) | undefined;
-  const poke = () => {
-    const f = wake;
-    wake = undefined;
-    f?.();
-  };
-  w.on('message', (m: { ack?: number; digest?: Digest; size?: number; error?: string }) => {
-    if (m.ack !== undefined) inFlight -= m.ack;
-    else if (m.error !== undefined) failure ??= new OciError(`layer: ${m.error}`);
-    else result = { digest: m.digest!, size: m.size! };
-    poke();
-  });
-  w.on('error', (e) => {
-    failure ??= e;
-    poke();
-  });
-  w.on('exit', (code) => {
-    if (result === undefined) failure ??= new OciError(`layer writer thread exited (${code}) before the layer was whole`);
-    poke();
-  });
-  const waitWhile = async (cond: () => boolean) => {
-    while (cond() && failure === undefined) await new Promise<void>((resolve) => (wake = resolve));
-    if (failure !== undefined) throw failure;
-  };
+  const w = prepared ?? new LayerWorker(cs);
   try {
-    const send = async (v: Buffer | FileRef) => {
-      if (!Buffer.isBuffer(v)) return w.postMessage({ path: v.path, size: v.size });
-      // A copy the thread owns: the tar writer's pieces may share memory (Node's buffer pool, shared zeros).
-      const copy = new Uint8Array(v.length);
-      copy.set(v);
-      inFlight += copy.length;
-      w.postMessage(copy, [copy.buffer]);
-      await waitWhile(() => inFlight > IN_FLIGHT_MAX);
-    };
-    for (const b of head) await send(b);
-    for (; !r.done; r = await it.next()) await send(r.value);
-    w.postMessage(null);
-    await waitWhile(() => result === undefined);
-    await cs.adopt(file, result!);
-    return stored(cs, result!.digest, result!.size);
+    for (const b of head) await w.send(b);
+    for (; !r.done; r = await it.next()) await w.send(r.value);
+    const info = await w.finish();
+    return stored(cs, info.digest, info.size);
   } catch (e) {
-    // Stopped first, so that the thread cannot create or write the file after it is removed.
-    await w.terminate();
-    rmSync(file, { force: true });
+    await w.dispose();
     throw e;
-  } finally {
-    void w.terminate();
   }
 }
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ContentStore } from '../src/content-store.js';
-import { storeLayerSegments } from '../src/layer-blob.js';
+import { LayerWorker, storeLayerSegments } from '../src/layer-blob.js';
 import type { LayerEntry } from '../src/layer-entry.js';
 import { storeLayerTar } from '../src/layers.js';
 import { layerTarSegments, writeLayerTar } from '../src/tar-writer.js';
@@ -66,6 +66,17 @@ describe('storeLayerSegments', function () {
       assert.equal(s.diffId, ref.digest);
       assert.deepEqual(fs.readFileSync(cs.pathOf(s.descriptor.digest)), ref.bytes);
     }
+    assert.deepEqual(temps(), []);
+  });
+
+  it('uses a worker started beforehand, and stops one not needed leaving no file', async function () {
+    const ref = await reference(entries());
+    const s = await storeLayerSegments(cs, layerTarSegments(entries(), 1000), new LayerWorker(cs));
+    assert.equal(s.diffId, ref.digest);
+    const unused = new LayerWorker(cs);
+    const t = await storeLayerSegments(cs, layerTarSegments(entries(), Infinity), unused);
+    assert.equal(t.diffId, ref.digest);
+    await unused.dispose();
     assert.deepEqual(temps(), []);
   });
 
