@@ -128,6 +128,12 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
       if (reaped > 0) o.warn?.(`cleaned ${reaped} leftovers of killed strata processes under ${root}`);
       return s;
     });
+    const warn = o.warn ?? (() => {});
+    const required = o.cacheRequired ?? false;
+    // The remote sources' check and key listings run while the Dockerfile is planned.
+    const remote = new RemoteSources(o.cacheFrom ?? [], store.content, warn, required);
+    const checked = remote.check();
+    checked.catch(() => {});
     const bases = new BaseImages(store);
     const graph = await compile(stages, { buildArgs, resolveImage: bases.resolve, filename, ...(o.target ? { target: o.target } : {}) });
     let ctx: Promise<BuildContext> | undefined;
@@ -136,10 +142,7 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
       checksumSources(await context(), req.sources, { excludes: req.exclude, dropMode: req.dropMode, dropOwner: req.dropOwner });
     const epoch = sourceDateEpoch(o);
     const now = () => (epoch !== undefined ? new Date(epoch * 1000).toISOString() : new Date().toISOString());
-    const warn = o.warn ?? (() => {});
-    const required = o.cacheRequired ?? false;
-    const remote = new RemoteSources(o.cacheFrom ?? [], store.content, warn, required);
-    await remote.check();
+    await checked;
     const cacheTo = await usableTargets(o.cacheTo ?? [], { warn, required, warned: remote.failed() });
     const mountsImported = o.cacheMounts ? await importBuildMounts(o.cacheFrom ?? [], root, { warn, required }) : undefined;
     const svc: StepServices = { root, snap, cs: store.content, blobs: remote.blobSource(), now, compression: o.compression ?? 'none', ...(epoch !== undefined ? { epochNs: BigInt(epoch) * 1_000_000_000n } : {}) };

@@ -56,9 +56,16 @@ export class RemoteSources {
     return this.sources.length > 0;
   }
 
-  /** Checks every source once (one round trip each) so an unusable one is reported before the build. */
+  /**
+   * Checks every source once (one round trip each) so an unusable one is reported before the build, and
+   * starts listing each one's keys meanwhile (build() calls this before planning and awaits it after).
+   */
   async check(): Promise<void> {
-    await Promise.all(this.sources.map((s) => this.guard(s, () => s.remote.backend.check(false))));
+    await Promise.all(this.sources.map((s) => {
+      const checked = this.guard(s, () => s.remote.backend.check(false));
+      s.remote.warm();
+      return checked;
+    }));
   }
 
   /** Runs a remote call; a failure drops the source with one warning, or throws with --cache-required. */

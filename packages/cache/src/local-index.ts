@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, mkdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomicSync } from './atomic.js';
 import { CacheError } from './errors.js';
 import { isCacheEntry, type CacheEntry } from './record.js';
 
@@ -50,11 +50,14 @@ export class LocalCacheIndex {
     }
   }
 
-  /** Stores an entry (a key already present is left as it is: entries are immutable). */
+  /**
+   * Stores an entry (a key already present is left as it is: entries are immutable). Synchronous calls, like
+   * get and touch: a record is a few kB, and the thread pool's round trips cost more than the calls (a build
+   * of metadata steps is mostly these writes).
+   */
   async put(entry: CacheEntry): Promise<void> {
     const file = this.recordPath(entry.key);
-    const exists = await stat(file).then(() => true, () => false);
-    if (!exists) await writeFileAtomic(file, JSON.stringify(entry));
+    if (statSync(file, { throwIfNoEntry: false }) === undefined) writeFileAtomicSync(file, JSON.stringify(entry));
     await this.touch(entry.slot, entry.key);
   }
 
@@ -77,8 +80,13 @@ export class LocalCacheIndex {
   /** Entries stored under a slot, most recently used first; at most `limit` of them are read. */
   async bySlot(slot: string, limit = Infinity): Promise<CacheEntry[]> {
     const dir = this.slotDir(slot);
-    const names = await readdir(dir).catch(() => [] as string[]);
-    const timed = await Promise.all(names.map(async (n) => ({ n, t: (await stat(path.join(dir, n)).catch(() => undefined))?.mtimeMs ?? 0 })));
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      names = [];
+    }
+    const timed = names.map((n) => ({ n, t: statSync(`${dir}/${n}`, { throwIfNoEntry: false })?.mtimeMs ?? 0 }));
     timed.sort((a, b) => b.t - a.t);
     const out: CacheEntry[] = [];
     for (const { n } of timed.slice(0, limit)) {

@@ -41,12 +41,20 @@ export class RemoteCache {
     return this.backend.label;
   }
 
+  /**
+   * Starts listing the remote's keys now (a build calls it at its start, so the listing overlaps parsing and
+   * planning instead of waiting for the first probe). A failed listing only costs the shortcut; a backend
+   * that is down shows in the reads after it.
+   */
+  warm(): void {
+    this.keys ??= this.backend.listEntries().then((k) => new Set(k), () => undefined);
+  }
+
   /** The entry of `key` (as the local index keeps it), or undefined; a malformed or mislabelled one is absent. */
   async entry(key: string): Promise<CacheEntry | undefined> {
     this.stats.probes++;
     const first = this.keys === undefined;
-    // A failed listing only costs the shortcut; a backend that is down shows in the read below.
-    this.keys ??= this.backend.listEntries().then((k) => new Set(k), () => undefined);
+    this.warm();
     if (!first) {
       const keys = await this.keys;
       if (keys && !keys.has(key)) return undefined;
