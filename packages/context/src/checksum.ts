@@ -51,26 +51,36 @@ export async function checksumSources(ctx: BuildContext, sources: string[], opts
   // memo); the rest is hashed (or found in the stat index) before the digests are put together.
   const treeKey = (root: string): string => `${root}\0${opts.dropMode === true ? 'm' : ''}${opts.dropOwner === true ? 'o' : ''}`;
   const remembered = new Map<string, string>();
+  // Directory sources the memo may take after this checksum: each with the entries of its tree.
+  const memoable = new Map<string, Map<string, Entry>>();
   const read = new Map<string, Entry>();
   for (const { roots } of plan) {
     for (const r of roots) {
       const entry = ctx.entries.get(r)!;
       const hit = excludes === undefined && entry.type === 'dir' ? ctx.rememberedTree(treeKey(r), entry) : undefined;
-      if (hit !== undefined) remembered.set(r, hit.digest);
-      else collect(ctx, r, '', excludes, undefined, read);
+      if (hit !== undefined) {
+        remembered.set(r, hit.digest);
+      } else if (excludes === undefined && entry.type === 'dir') {
+        const tree = new Map<string, Entry>();
+        collect(ctx, r, '', undefined, undefined, tree);
+        memoable.set(r, tree);
+        for (const [p, e] of tree) read.set(p, e);
+      } else {
+        collect(ctx, r, '', excludes, undefined, read);
+      }
     }
   }
   await ctx.ensure(read.values());
+  const digests = new Map(remembered);
   const perSource = plan.map(({ source, roots }) => ({
     source,
-    matches: roots.map((m) => [m, remembered.get(m) ?? treeDigest(ctx, m, read, opts)]),
+    matches: roots.map((m) => {
+      const d = digests.get(m) ?? treeDigest(ctx, m, read, opts);
+      digests.set(m, d);
+      return [m, d];
+    }),
   }));
-  if (excludes === undefined) {
-    for (const [m, d] of perSource.flatMap((p) => p.matches)) {
-      const entry = ctx.entries.get(m!)!;
-      if (entry.type === 'dir' && !remembered.has(m!)) ctx.rememberTree(treeKey(m!), entry, under(read, m!), d!);
-    }
-  }
+  for (const [r, tree] of memoable) ctx.rememberTree(treeKey(r), ctx.entries.get(r)!, tree.values(), digests.get(r)!);
   const digest = createHash('sha256').update(JSON.stringify(perSource)).digest('hex');
   // The per-file list only explains a miss (and is stored with one): a hit never reads it, so it is made on
   // first read — for a 10,000-file COPY that was a third of a cached build's checksum time. Remembered trees
@@ -95,12 +105,6 @@ export async function checksumSources(ctx: BuildContext, sources: string[], opts
     },
   });
   return out;
-}
-
-/** The entries of `read` at or below `root`. */
-function* under(read: Map<string, Entry>, root: string): Iterable<Entry> {
-  const prefix = `${root}/`;
-  for (const [p, e] of read) if (root === '.' || p === root || p.startsWith(prefix)) yield e;
 }
 
 /** Add `rel` and (for a directory) everything below it that --exclude keeps to `out`. */
