@@ -9,9 +9,9 @@ import { createRequire } from 'node:module';
  */
 export function directWriter(fd: 1 | 2): (text: string) => void {
   let stream: NodeJS.WriteStream | undefined;
-  const viaStream = (text: string): void => {
+  const viaStream = (data: string | Buffer): void => {
     stream ??= fd === 1 ? process.stdout : process.stderr;
-    stream.write(text);
+    stream.write(data);
   };
   return (text) => {
     if (stream !== undefined) return viaStream(text);
@@ -19,7 +19,8 @@ export function directWriter(fd: 1 | 2): (text: string) => void {
     try {
       while (buf.length > 0) buf = buf.subarray(writeSync(fd, buf));
     } catch {
-      viaStream(buf.toString());
+      // The bytes not yet written, as bytes: a write may have stopped inside a character.
+      viaStream(buf);
     }
   };
 }

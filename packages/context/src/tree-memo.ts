@@ -74,7 +74,8 @@ export class TreeMemo {
     try {
       const fd = openSync(tmp, 'w', 0o600);
       try {
-        writeSync(fd, JSON.stringify({ version: TREE_MEMO_VERSION, trees: this.rows }));
+        const buf = Buffer.from(JSON.stringify({ version: TREE_MEMO_VERSION, trees: this.rows }));
+        for (let off = 0; off < buf.length;) off += writeSync(fd, buf, off);
         fsyncSync(fd);
       } finally {
         closeSync(fd);
