@@ -43,6 +43,9 @@ export type DirScanner = (absDir: string) => { names: string[]; stats: BigInt64A
 
 const FIELDS = 10;
 
+/** Which 32-bit half of a 64-bit field holds its low bits: 0 on a little-endian machine, 1 on a big-endian one. */
+const LOW_WORD = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
+
 /** Entry type by the S_IFMT bits of st_mode shifted down 12 (undefined for a socket). */
 const TYPE_OF_BITS: ReadonlyArray<EntryType | undefined> = (() => {
   const table: Array<EntryType | undefined> = new Array(16).fill(undefined);
@@ -63,11 +66,6 @@ const nodeScanner: DirScanner = (dir) => {
   return { names, stats: BigInt64Array.from(rows) };
 };
 
-/**
- * Walks one directory into `out` and returns the names kept, sorted; `lines` receives one stat line per kept
- * child (a directory's with its own subtree signature), from which the caller makes this directory's
- * `treeSig`.
- */
 /**
  * An entry of a scanned directory. Its 64-bit stat fields stay in the scan's BigInt64Array until read: a
  * walk of 10,000 files made 70,000 BigInts, most never looked at (a cached build reads the stat key, which
@@ -92,25 +90,29 @@ class ScannedEntry implements Entry {
   get nlink(): bigint { return this.stats[this.at + 9]!; }
 }
 
+/**
+ * Walks one directory into `out` and returns the names kept, sorted; `lines` receives one stat line per kept
+ * child (a directory's with its own subtree signature), from which the caller makes this directory's
+ * `treeSig`.
+ */
 function walkDir(
   root: string, rel: string, matcher: PatternMatcher, parentInfo: MatchInfo | undefined, out: Map<string, Entry>, scan: DirScanner,
   lines: string[],
 ): string[] {
   const { names, stats, keys } = scan(path.join(root, rel));
-  // The low 32-bit words of mode, uid and gid (little- or big-endian), read without making BigInts.
+  // Mode, uid and gid read as the low 32-bit words of their fields, without making BigInts.
   const words = new Uint32Array(stats.buffer, stats.byteOffset, stats.length * 2);
-  const low = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
   const order = names.map((_, i) => i).sort((a, b) => (names[a]! < names[b]! ? -1 : names[a]! > names[b]! ? 1 : 0));
   const kept: string[] = [];
   for (const i of order) {
     const name = names[i]!;
     const f = i * FIELDS;
-    const mode = words[2 * f + low]!;
+    const mode = words[2 * f + LOW_WORD]!;
     const type = TYPE_OF_BITS[(mode & 0o170000) >> 12];
     if (type === undefined) continue;
     const childRel = rel === '' ? name : `${rel}/${name}`;
     const { matched, info } = matcher.patterns.length === 0 ? { matched: false, info: [] } : matcher.matches(childRel, parentInfo ?? []);
-    const entry = new ScannedEntry(childRel, type, mode & 0o7777, words[2 * (f + 1) + low]!, words[2 * (f + 2) + low]!, stats, f);
+    const entry = new ScannedEntry(childRel, type, mode & 0o7777, words[2 * (f + 1) + LOW_WORD]!, words[2 * (f + 2) + LOW_WORD]!, stats, f);
     if (keys !== undefined) entry.statKey = keys[i]!;
     if (type === 'symlink') entry.link = readlinkSync(path.join(root, childRel));
     let sig = '';
