@@ -2,35 +2,19 @@ import { strict as assert } from 'node:assert';
 import { readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BuildContext, INDEX_VERSION, StatIndex, checksumSources, type Entry } from '../src/index.js';
-import { makeTree, tempDir } from './helpers.js';
+import { contextFixture } from './helpers.js';
 
 describe('context: persistent stat index', () => {
-  let ctxDir = '';
-  let stateRoot = '';
-  const cleanups: Array<() => Promise<void>> = [];
-  beforeEach(async () => {
-    let c: () => Promise<void>;
-    [ctxDir, c] = await tempDir('strata-ctx-');
-    cleanups.push(c);
-    [stateRoot, c] = await tempDir('strata-root-');
-    cleanups.push(c);
-    await makeTree(ctxDir, { 'src/app.js': 'console.log(1)\n', 'src/b.txt': 'bbbb', 'big.bin': 'x'.repeat(3 << 20) });
-    // With a zero racy window a change in the same millisecond as the hashing would still count as racy
-    // (the hashing time is taken in whole milliseconds): let the clock move on.
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  });
-  afterEach(async () => {
-    for (const c of cleanups.splice(0)) await c();
-  });
+  const dirs = contextFixture({ 'src/app.js': 'console.log(1)\n', 'src/b.txt': 'bbbb', 'big.bin': 'x'.repeat(3 << 20) });
 
-  const open = (racyWindowNs = 0n) => BuildContext.open(ctxDir, { stateRoot, ignorePatterns: [], racyWindowNs });
+  const open = (racyWindowNs = 0n) => BuildContext.open(dirs.ctxDir, { stateRoot: dirs.stateRoot, ignorePatterns: [], racyWindowNs });
 
   it('writes contexts/<id>/index atomically and reuses it: unchanged files are never re-read', async () => {
     const a = await open();
     const first = await checksumSources(a, ['.']);
     assert.equal(a.stats.hashed, 3);
     await a.save();
-    const dir = path.join(stateRoot, 'contexts', a.id);
+    const dir = path.join(dirs.stateRoot, 'contexts', a.id);
     assert.deepEqual((await readdir(dir)).sort(), ['index', 'trees'], 'no temp file left behind');
     const doc = JSON.parse(await readFile(path.join(dir, 'index'), 'utf8'));
     assert.equal(doc.version, INDEX_VERSION);
@@ -44,7 +28,7 @@ describe('context: persistent stat index', () => {
   });
 
   it('catches an edit that keeps size and mtime (utimes restores mtime; ctime still moves)', async () => {
-    const file = path.join(ctxDir, 'src', 'app.js');
+    const file = path.join(dirs.ctxDir, 'src', 'app.js');
     // Whole seconds, so utimes can restore the value exactly (it takes no nanoseconds).
     await utimes(file, 1_700_000_000, 1_700_000_000);
     const before = await stat(file, { bigint: true });
@@ -92,7 +76,7 @@ describe('context: persistent stat index', () => {
   });
 
   it('whole-second times (a coarse filesystem) keep the full window', async () => {
-    const file = path.join(stateRoot, 'unit-index');
+    const file = path.join(dirs.stateRoot, 'unit-index');
     const index = await StatIndex.load(file, 2_000_000_000n);
     const now = BigInt(Date.now()) * 1_000_000n;
     const entry = (p: string, t: bigint): Entry => ({ path: p, type: 'file', dev: 1n, ino: 2n, mode: 0o644, uid: 0, gid: 0, size: 1n, rdev: 0n, mtimeNs: t, ctimeNs: t });
@@ -108,10 +92,10 @@ describe('context: persistent stat index', () => {
     const a = await open();
     await checksumSources(a, ['.']);
     await a.save();
-    const file = path.join(stateRoot, 'contexts', a.id, 'index');
+    const file = path.join(dirs.stateRoot, 'contexts', a.id, 'index');
     await writeFile(file, '{"version": 1, "entries": {"src/app.js": [1,');
     // The tree memo would answer '.' without the index (tree-memo.test.ts tests it on its own).
-    await rm(path.join(stateRoot, 'contexts', a.id, 'trees'));
+    await rm(path.join(dirs.stateRoot, 'contexts', a.id, 'trees'));
     const b = await open();
     await checksumSources(b, ['.']);
     assert.equal(b.stats.reused, 0);
@@ -125,7 +109,7 @@ describe('context: persistent stat index', () => {
     const a = await open();
     await checksumSources(a, ['src/b.txt']);
     await a.save();
-    const dir = path.join(stateRoot, 'contexts', a.id);
+    const dir = path.join(dirs.stateRoot, 'contexts', a.id);
     await writeFile(path.join(dir, 'index.tmp-1-old'), 'half');
     await utimes(path.join(dir, 'index.tmp-1-old'), 1_000_000, 1_000_000);
     await writeFile(path.join(dir, 'index.tmp-2-new'), 'in progress');
@@ -139,11 +123,11 @@ describe('context: persistent stat index', () => {
     const a = await open();
     await checksumSources(a, ['.']);
     await a.save();
-    await writeFile(path.join(ctxDir, '.dockerignore'), 'big.bin\n');
-    const b = await BuildContext.open(ctxDir, { stateRoot, racyWindowNs: 0n });
+    await writeFile(path.join(dirs.ctxDir, '.dockerignore'), 'big.bin\n');
+    const b = await BuildContext.open(dirs.ctxDir, { stateRoot: dirs.stateRoot, racyWindowNs: 0n });
     await checksumSources(b, ['src']);
     await b.save();
-    const doc = JSON.parse(await readFile(path.join(stateRoot, 'contexts', a.id, 'index'), 'utf8'));
+    const doc = JSON.parse(await readFile(path.join(dirs.stateRoot, 'contexts', a.id, 'index'), 'utf8'));
     assert.ok(!('big.bin' in doc.entries));
   });
 

@@ -2,30 +2,16 @@ import { strict as assert } from 'node:assert';
 import { appendFile, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BuildContext, checksumSources, type ChecksumOptions } from '../src/index.js';
-import { makeTree, tempDir } from './helpers.js';
+import { contextFixture } from './helpers.js';
 
 describe('context: tree memo (checksums of unchanged directories)', () => {
-  let ctxDir = '';
-  let stateRoot = '';
-  const cleanups: Array<() => Promise<void>> = [];
-  beforeEach(async () => {
-    let c: () => Promise<void>;
-    [ctxDir, c] = await tempDir('strata-ctx-');
-    cleanups.push(c);
-    [stateRoot, c] = await tempDir('strata-root-');
-    cleanups.push(c);
-    await makeTree(ctxDir, { 'src/app.js': 'console.log(1)\n', 'src/lib/b.txt': 'bbbb', 'src/lib/c.txt': 'cc', 'big.bin': 'x'.repeat(3 << 20) });
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  });
-  afterEach(async () => {
-    for (const c of cleanups.splice(0)) await c();
-  });
+  const dirs = contextFixture({ 'src/app.js': 'console.log(1)\n', 'src/lib/b.txt': 'bbbb', 'src/lib/c.txt': 'cc', 'big.bin': 'x'.repeat(3 << 20) });
 
   const open = (o: { racyWindowNs?: bigint; ignorePatterns?: string[] } = {}) =>
-    BuildContext.open(ctxDir, { stateRoot, ignorePatterns: o.ignorePatterns ?? [], racyWindowNs: o.racyWindowNs ?? 0n });
+    BuildContext.open(dirs.ctxDir, { stateRoot: dirs.stateRoot, ignorePatterns: o.ignorePatterns ?? [], racyWindowNs: o.racyWindowNs ?? 0n });
   /** The checksum without any memo (no state root): what a remembered digest must equal. */
   const fresh = async (sources: string[], opts: ChecksumOptions = {}, ignorePatterns: string[] = []) =>
-    (await checksumSources(await BuildContext.open(ctxDir, { ignorePatterns, racyWindowNs: 0n }), sources, opts)).digest;
+    (await checksumSources(await BuildContext.open(dirs.ctxDir, { ignorePatterns, racyWindowNs: 0n }), sources, opts)).digest;
   const build = async (sources: string[], opts: ChecksumOptions = {}, o: { racyWindowNs?: bigint; ignorePatterns?: string[] } = {}) => {
     const ctx = await open(o);
     const sum = await checksumSources(ctx, sources, opts);
@@ -45,7 +31,7 @@ describe('context: tree memo (checksums of unchanged directories)', () => {
   });
 
   it('misses after an edit deep in the tree that keeps size and mtime', async () => {
-    const file = path.join(ctxDir, 'src', 'lib', 'b.txt');
+    const file = path.join(dirs.ctxDir, 'src', 'lib', 'b.txt');
     await utimes(file, 1_700_000_000, 1_700_000_000);
     const a = await build(['src']);
     await build(['src']); // remembered
@@ -59,7 +45,7 @@ describe('context: tree memo (checksums of unchanged directories)', () => {
 
   it('misses when a file is added, removed or newly ignored below the tree', async () => {
     const a = await build(['.']);
-    await writeFile(path.join(ctxDir, 'src', 'lib', 'new.txt'), 'n');
+    await writeFile(path.join(dirs.ctxDir, 'src', 'lib', 'new.txt'), 'n');
     const b = await build(['.']);
     assert.notEqual(b.sum.digest, a.sum.digest);
     assert.equal(b.sum.digest, await fresh(['.']));
@@ -87,7 +73,7 @@ describe('context: tree memo (checksums of unchanged directories)', () => {
     await build(['src'], {}, slow);
     const b = await build(['src'], {}, slow);
     assert.equal(b.ctx.stats.hashed, 3, 'files written 5 ms before hashing are racy: neither index nor memo trusts them');
-    const memo = path.join(stateRoot, 'contexts', b.ctx.id, 'trees');
+    const memo = path.join(dirs.stateRoot, 'contexts', b.ctx.id, 'trees');
     assert.equal(JSON.parse(await readFile(memo, 'utf8').catch(() => '{"trees":{}}')).trees['src\0'], undefined);
 
     const c = await build(['src']);
@@ -99,7 +85,7 @@ describe('context: tree memo (checksums of unchanged directories)', () => {
 
   it('a mode change on a directory below the tree is a miss', async () => {
     const a = await build(['src']);
-    const dir = path.join(ctxDir, 'src', 'lib');
+    const dir = path.join(dirs.ctxDir, 'src', 'lib');
     const before = (await stat(dir)).mode & 0o7777;
     const { chmod } = await import('node:fs/promises');
     await chmod(dir, before === 0o700 ? 0o755 : 0o700);
