@@ -72,6 +72,12 @@ export type UpperWork = (upper: UpperDir) => Promise<void>;
  */
 const BIG_FILE = 32 << 20;
 
+/**
+ * Files from this size up are read by the blob's writer (FileRef) into reused buffers; smaller ones in one
+ * read each by the tar's maker.
+ */
+const REF_FILE = 1 << 20;
+
 /** How much remembered content a step holds for its layer writer. */
 const KEEP_MAX = 64 * 1024 * 1024;
 
@@ -120,7 +126,7 @@ export async function layerStep(svc: StepServices, parent: LayerChain | null, wo
     // Uncompressed, files from BIG_FILE up are read, hashed and written on a worker thread meanwhile.
     const compression = svc.compression ?? 'none';
     const stored = compression === 'none'
-      ? await storeLayerSegments(svc.cs, layerTarSegments(entries, BIG_FILE), writer)
+      ? await storeLayerSegments(svc.cs, layerTarSegments(entries, REF_FILE), writer, BIG_FILE)
       : await storeLayerTar(svc.cs, writeLayerTar(entries), compression);
     const ref: LayerRef = { ...stored.descriptor, diffId: stored.diffId };
     const layers = [...parentLayers, ref];

@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { accessSync, closeSync, fstatSync, readSync, statSync, createReadStream, fsync, mkdirSync, openSync, promises as fsp, renameSync, rmSync, write, writeSync } from 'node:fs';
+import { accessSync, closeSync, fstatSync, readSync, statSync, createReadStream, mkdirSync, openSync, promises as fsp, renameSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { digestHex, isDigest, parseDigest, type Digest } from './digest.js';
 import { DigestMismatchError, NotFoundError } from './errors.js';
+import { BlobWriter, fsyncFd } from './blob-writer.js';
 import { VerifyingStream } from './verifying-stream.js';
 
 export { VerifyingStream } from './verifying-stream.js';
@@ -41,24 +42,6 @@ async function* chunksOf(src: PutSource): AsyncIterable<Uint8Array> {
   if (typeof src === 'string') yield Buffer.from(src);
   else if (src instanceof Uint8Array) yield src;
   else yield* src as AsyncIterable<Uint8Array>;
-}
-
-/** How many chunk writes of one put may be in flight at once. */
-const WRITES_IN_FLIGHT = 4;
-
-/** Chunks at least this big are written on the thread pool; smaller ones with a sync call. */
-const ASYNC_WRITE_MIN = 64 * 1024;
-
-/** Writes all of `chunk` at file offset `at`, on the thread pool. */
-async function writeAt(fd: number, chunk: Uint8Array, at: number): Promise<void> {
-  for (let off = 0; off < chunk.length;) {
-    off += await new Promise<number>((resolve, reject) => write(fd, chunk, off, chunk.length - off, at + off, (e, n) => (e ? reject(e) : resolve(n))));
-  }
-}
-
-/** fsync(2) on the thread pool: it may wait for a disk. */
-function fsyncFd(fd: number): Promise<void> {
-  return new Promise((resolve, reject) => fsync(fd, (e) => (e ? reject(e) : resolve())));
 }
 
 /** Read access to verified blobs: the content store, an OCI layout dir, a tar archive's members. */
@@ -123,52 +106,23 @@ export class ContentStore implements BlobSource {
       }
       return { digest: expect.digest, size };
     }
-    const tmp = this.tempPath();
-    // Open, small writes, close and rename are sync calls (a thread-pool round trip costs more than each);
-    // fsync and large writes run on the thread pool. Large writes overlap the hashing of the next chunk
-    // here: a few in flight, each at its own offset. Streams never reuse a chunk's memory, so a chunk
-    // handed to a write stays intact until it completes.
-    const fd = openSync(tmp, 'wx', 0o644);
-    const hash = createHash('sha256');
-    let size = 0;
-    const writes: Array<Promise<void>> = [];
-    let failed: { e: unknown } | undefined;
-    const settle = async (n: number) => {
-      while (writes.length > n) await writes.shift();
-      if (failed) throw failed.e;
-    };
+    const w = new BlobWriter(this.tempPath());
     try {
-      try {
-        for await (const chunk of chunksOf(src)) {
-          hash.update(chunk);
-          const at = size;
-          size += chunk.length;
-          if (expect.size !== undefined && size > expect.size) {
-            throw new DigestMismatchError(`${what}: more than the expected ${expect.size} bytes`);
-          }
-          if (chunk.length < ASYNC_WRITE_MIN) {
-            for (let off = 0; off < chunk.length;) off += writeSync(fd, chunk, off, chunk.length - off, at + off);
-            continue;
-          }
-          writes.push(writeAt(fd, chunk, at).catch((e: unknown) => {
-            failed ??= { e };
-          }));
-          await settle(WRITES_IN_FLIGHT - 1);
+      for await (const chunk of chunksOf(src)) {
+        if (expect.size !== undefined && w.size + chunk.length > expect.size) {
+          throw new DigestMismatchError(`${what}: more than the expected ${expect.size} bytes`);
         }
-        await settle(0);
-        await fsyncFd(fd);
-      } finally {
-        await Promise.all(writes);
-        closeSync(fd);
+        // Streams never reuse a chunk's memory, so a chunk stays intact until its write completes.
+        await w.write(chunk);
       }
-      const digest = ('sha256:' + hash.digest('hex')) as Digest;
+      const { digest, size } = await w.finish();
       if (expect.size !== undefined && size !== expect.size) {
         throw new DigestMismatchError(`${what}: size ${size}, expected ${expect.size}`);
       }
       if (expect.digest && digest !== expect.digest) {
         throw new DigestMismatchError(`${what}: content hashes to ${digest}, expected ${expect.digest}`);
       }
-      renameSync(tmp, this.pathOf(digest));
+      renameSync(w.file, this.pathOf(digest));
       await this.syncDir();
       return { digest, size };
     } catch (e) {
@@ -178,7 +132,7 @@ export class ContentStore implements BlobSource {
         src.on('error', () => undefined);
         src.destroy();
       }
-      rmSync(tmp, { force: true });
+      await w.abort();
       throw e;
     }
   }

@@ -1,5 +1,6 @@
-import { closeSync, openSync, readSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { BlobWriter } from './blob-writer.js';
 import { layerMediaType } from './compression.js';
 import type { BlobInfo, ContentStore } from './content-store.js';
 import type { Descriptor } from './descriptor.js';
@@ -84,14 +85,15 @@ export class LayerWorker {
 }
 
 /**
- * Stores an uncompressed layer tar given as layerTarSegments pieces. When a FileRef comes early (within
- * HEAD_MAX bytes) a worker thread (`prepared`, or one started here) hashes and writes the tar and reads the
- * referenced files itself: a 150 MB COPY's content is read, hashed and written on the second core while this
- * thread makes the rest of the tar, instead of after it on this one. Otherwise this is storeLayerTar's single
- * pass (ContentStore.put), FileRefs read here, and `prepared` is disposed. Either way the blob becomes visible
+ * Stores an uncompressed layer tar given as layerTarSegments pieces. When a FileRef of at least `workerFrom`
+ * bytes comes early (within HEAD_MAX bytes), or one of any size when a thread is `prepared`, a worker thread
+ * hashes and writes the tar and reads the referenced files itself: a 150 MB COPY's content is read, hashed and
+ * written on the second core while this thread makes the rest of the tar, instead of after it on this one.
+ * Otherwise this thread does it (BlobWriter: FileRefs read into reused buffers, hashed here while earlier
+ * chunks are written on the thread pool), and `prepared` is disposed. Either way the blob becomes visible
  * whole (temp file → fsync → rename).
  */
-export async function storeLayerSegments(cs: ContentStore, segments: AsyncIterable<Buffer | FileRef>, prepared?: LayerWorker): Promise<StoredLayer> {
+export async function storeLayerSegments(cs: ContentStore, segments: AsyncIterable<Buffer | FileRef>, prepared?: LayerWorker, workerFrom = 0): Promise<StoredLayer> {
   const it = segments[Symbol.asyncIterator]();
   const head: Buffer[] = [];
   let headLen = 0;
@@ -105,10 +107,22 @@ export async function storeLayerSegments(cs: ContentStore, segments: AsyncIterab
     await prepared?.dispose();
     throw e;
   }
-  if (r.done || Buffer.isBuffer(r.value)) {
+  if (r.done || Buffer.isBuffer(r.value) || (prepared === undefined && r.value.size < workerFrom)) {
     await prepared?.dispose();
-    const info = await cs.put(inProcess(head, r, it));
-    return stored(cs, info.digest, info.size);
+    const w = new BlobWriter(cs.tempPath('layer'));
+    try {
+      for (const b of head) await w.write(b);
+      for (; !r.done; r = await it.next()) {
+        if (Buffer.isBuffer(r.value)) await w.write(r.value);
+        else await w.copyFile(r.value.path, r.value.size);
+      }
+      const info = await w.finish();
+      await cs.adopt(w.file, info);
+      return stored(cs, info.digest, info.size);
+    } catch (e) {
+      await w.abort();
+      throw e;
+    }
   }
   const w = prepared ?? new LayerWorker(cs);
   try {
@@ -119,35 +133,6 @@ export async function storeLayerSegments(cs: ContentStore, segments: AsyncIterab
   } catch (e) {
     await w.dispose();
     throw e;
-  }
-}
-
-/** The tar on this thread: pieces as they come, a FileRef's file read here in 1 MB chunks. */
-async function* inProcess(head: Buffer[], r: IteratorResult<Buffer | FileRef>, it: AsyncIterator<Buffer | FileRef>): AsyncGenerator<Buffer> {
-  yield* head;
-  for (; !r.done; r = await it.next()) {
-    if (Buffer.isBuffer(r.value)) yield r.value;
-    else yield* readRef(r.value);
-  }
-}
-
-/** Exactly `ref.size` bytes of the file: one byte more or fewer means it changed while read. */
-function* readRef(ref: FileRef): Generator<Buffer> {
-  const fd = openSync(ref.path, 'r');
-  try {
-    let got = 0;
-    for (;;) {
-      // A fresh buffer each time: put() may still be writing the previous one.
-      const b = Buffer.allocUnsafe(Math.min(1 << 20, ref.size - got + 1));
-      const n = readSync(fd, b, 0, b.length, got);
-      if (n === 0) break;
-      got += n;
-      if (got > ref.size) throw new OciError(`layer: ${ref.path}: content longer than its size ${ref.size} (changed while read?)`);
-      yield b.subarray(0, n);
-    }
-    if (got !== ref.size) throw new OciError(`layer: ${ref.path}: content is ${got} bytes, header says ${ref.size} (changed while read?)`);
-  } finally {
-    closeSync(fd);
   }
 }
 

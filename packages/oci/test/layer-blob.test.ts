@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -69,6 +70,17 @@ describe('storeLayerSegments', function () {
     assert.deepEqual(temps(), []);
   });
 
+  it('reads referenced files on this thread when none is as big as workerFrom, chunk buffers reused intact', async function () {
+    // 5.5 MB of random bytes: more 1 MB chunks than writes may be in flight, so read buffers come back for reuse.
+    const list = entries();
+    list.splice(4, 0, fileEntry('app/big3', randomBytes((11 << 20) / 2)));
+    const ref = await reference(list);
+    const s = await storeLayerSegments(cs, layerTarSegments(list, 1000), undefined, 64 << 20);
+    assert.equal(s.diffId, ref.digest);
+    assert.deepEqual(fs.readFileSync(cs.pathOf(s.descriptor.digest)), ref.bytes);
+    assert.deepEqual(temps(), []);
+  });
+
   it('uses a worker started beforehand, and stops one not needed leaving no file', async function () {
     const ref = await reference(entries());
     const s = await storeLayerSegments(cs, layerTarSegments(entries(), 1000), new LayerWorker(cs));
@@ -80,13 +92,14 @@ describe('storeLayerSegments', function () {
     assert.deepEqual(temps(), []);
   });
 
-  for (const [where, head] of [['worker thread', undefined], ['this thread', Buffer.alloc(5 << 20, 7)]] as const) {
+  const cases = [['worker thread', undefined, 0], ['this thread, after 4 MB', Buffer.alloc(5 << 20, 7), 0], ['this thread, below workerFrom', undefined, 1 << 20]] as const;
+  for (const [where, head, workerFrom] of cases) {
     it(`refuses a referenced file that changed size, storing nothing (${where})`, async function () {
       const list = entries(head);
       fs.appendFileSync(list[3]!.contentPath!, 'grown');
-      await assert.rejects(storeLayerSegments(cs, layerTarSegments(list, 1000)), /app_big2: content longer than its size 5001 \(changed while read\?\)/);
+      await assert.rejects(storeLayerSegments(cs, layerTarSegments(list, 1000), undefined, workerFrom), /app_big2: content longer than its size 5001 \(changed while read\?\)/);
       fs.truncateSync(list[3]!.contentPath!, 10);
-      await assert.rejects(storeLayerSegments(cs, layerTarSegments(list, 1000)), /app_big2: content is 10 bytes, header says 5001/);
+      await assert.rejects(storeLayerSegments(cs, layerTarSegments(list, 1000), undefined, workerFrom), /app_big2: content is 10 bytes, header says 5001/);
       assert.deepEqual(temps(), []);
       assert.deepEqual(fs.readdirSync(cs.blobDir), []);
     });
