@@ -39,9 +39,11 @@ export interface NativeBinding {
   /**
    * The entries of a directory (not . and ..) in directory order, with their lstat: `stats` holds
    * DIR_STAT_FIELDS values per entry, `keys` each entry's "dev:ino:size:mtimeNs:ctimeNs" (a stat index's
-   * identity of a file). One call per directory of a build-context walk.
+   * identity of a file). One call per directory of a build-context walk. With `xattrs` true, `xattrBytes`
+   * holds each entry's xattr name-list size (0: none, also on a filesystem without xattrs; -1: unknown).
    */
   lstatDir(path: string): { names: string[]; stats: BigInt64Array; keys: string[] };
+  lstatDir(path: string, xattrs: true): { names: string[]; stats: BigInt64Array; keys: string[]; xattrBytes: Int32Array };
   /** lchown without following the final symlink. */
   lchown(path: string, uid: number, gid: number): void;
   /** utimensat with AT_SYMLINK_NOFOLLOW, nanosecond times. */

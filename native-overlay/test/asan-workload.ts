@@ -44,7 +44,12 @@ try {
     assert.equal(listed.names.length, fs.readdirSync(dir).length);
     assert.equal(listed.stats.length, listed.names.length * 10);
     assert.equal(listed.keys.length, listed.names.length);
+    // With xattr list sizes: the files that kept user.big list it, the rest (whiteouts, fifos) list nothing.
+    const withX = b.lstatDir(dir, true);
+    assert.equal(withX.xattrBytes.length, withX.names.length);
+    withX.names.forEach((name, j) => assert.equal(withX.xattrBytes[j], b.listXattr(path.join(dir, name)).reduce((n, x) => n + x.length + 1, 0), name));
   }
+  fails(() => (b as unknown as Record<string, (...a: unknown[]) => unknown>).lstatDir!(dir, 'yes'));
   fails(() => b.lstatDir(p('missing')));
   fails(() => b.lstatDir(p('g0')));
   fails(() => b.lstatDir('x'.repeat(10000)));

@@ -1,7 +1,9 @@
-/* lstatDir(path) → { names: string[], stats: BigInt64Array, keys: string[] }: one call per directory of a
- * context walk. stats holds STAT_FIELDS values per entry, in the order lib/index.ts documents
- * (DIR_STAT_FIELDS); keys[i] is "dev:ino:size:mtime_ns:ctime_ns", the identity a stat index compares
- * (made here: five bigint-to-string conversions per file in JS cost more than the walk). */
+/* lstatDir(path[, xattrs]) → { names: string[], stats: BigInt64Array, keys: string[][, xattrBytes: Int32Array] }:
+ * one call per directory of a context walk or an upper-dir diff. stats holds STAT_FIELDS values per entry, in
+ * the order lib/index.ts documents (DIR_STAT_FIELDS); keys[i] is "dev:ino:size:mtime_ns:ctime_ns", the identity
+ * a stat index compares (made here: five bigint-to-string conversions per file in JS cost more than the walk).
+ * With xattrs true, xattrBytes[i] is the size of entry i's xattr name list (0: none; -1: unknown), so a differ
+ * asks for the xattrs of only the entries that have some. */
 #include "args.h"
 #include "scan_dir.h"
 #include "../sys/scan.h"
@@ -24,7 +26,12 @@ napi_value binding_lstat_dir(napi_env env, napi_callback_info info) {
   sys_scan_entry *v = NULL;
   size_t n = 0;
   if (!arg_str(&a, 0, false, &path)) goto done;
-  int r = sys_scan_dir(path, &v, &n);
+  bool xattrs = false;
+  if (a.argc > 1 && napi_get_value_bool(env, a.argv[1], &xattrs) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", "argument 2 must be a boolean");
+    goto done;
+  }
+  int r = sys_scan_dir(path, xattrs, &v, &n);
   if (r < 0) {
     throw_errno(env, -r, "scandir", path, NULL);
     goto done;
@@ -59,10 +66,20 @@ napi_value binding_lstat_dir(napi_env env, napi_callback_info info) {
     napi_set_element(env, keys, (uint32_t)i, k);
   }
   if (napi_create_typedarray(env, napi_bigint64_array, n * STAT_FIELDS, buf, 0, &stats) != napi_ok) goto done;
+  napi_value xbytes = NULL;
+  if (xattrs) {
+    napi_value xbuf;
+    void *xdata = NULL;
+    if (napi_create_arraybuffer(env, n * sizeof(int32_t), &xdata, &xbuf) != napi_ok) goto done;
+    int32_t *x = xdata;
+    for (size_t i = 0; i < n; i++) x[i] = v[i].xattr_bytes > INT32_MAX ? INT32_MAX : (int32_t)v[i].xattr_bytes;
+    if (napi_create_typedarray(env, napi_int32_array, n, xbuf, 0, &xbytes) != napi_ok) goto done;
+  }
   if (napi_create_object(env, &result) != napi_ok) goto done;
   napi_set_named_property(env, result, "names", names);
   napi_set_named_property(env, result, "stats", stats);
   napi_set_named_property(env, result, "keys", keys);
+  if (xbytes != NULL) napi_set_named_property(env, result, "xattrBytes", xbytes);
 done:
   sys_scan_free(v, n);
   args_free(&a);

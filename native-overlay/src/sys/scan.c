@@ -3,6 +3,7 @@
  * Date objects per file). */
 #define _GNU_SOURCE
 #include "scan.h"
+#include "xattrat.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -17,7 +18,7 @@ void sys_scan_free(sys_scan_entry *entries, size_t n) {
   free(entries);
 }
 
-int sys_scan_dir(const char *path, sys_scan_entry **out, size_t *n) {
+int sys_scan_dir(const char *path, bool xattrs, sys_scan_entry **out, size_t *n) {
   *out = NULL;
   *n = 0;
   int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -62,6 +63,11 @@ int sys_scan_dir(const char *path, sys_scan_entry **out, size_t *n) {
     }
     v[len].name = name;
     v[len].st = st;
+    v[len].xattr_bytes = -1;
+    if (xattrs) {
+      ssize_t x = sys_listxattrat(dirfd(d), de->d_name, NULL, 0);
+      v[len].xattr_bytes = x == -ENOTSUP ? 0 : x < 0 ? -1 : x;
+    }
     len++;
   }
   closedir(d);

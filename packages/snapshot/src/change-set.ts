@@ -9,7 +9,7 @@ import { readXattrs } from './xattrs.js';
 export type Change =
   | { kind: 'whiteout'; path: string }
   | { kind: 'opaque'; path: string }
-  | { kind: 'object'; path: string; abs: string; st: EntryStat };
+  | { kind: 'object'; path: string; abs: string; st: EntryStat; /** Known to have no xattrs (not listed again). */ noXattrs?: boolean };
 
 /** Sort rank at one path: the object first, then its opaque marker (a directory before what it hides). */
 function rank(c: Change): number {
@@ -34,8 +34,10 @@ export async function* toEntries(changes: Change[]): AsyncGenerator<LayerEntry> 
       path: c.path, type, mode: Number(st.mode) & 0o7777, uid: Number(st.uid), gid: Number(st.gid),
       size: 0, mtimeNs: st.mtimeNs,
     };
-    const xattrs = readXattrs(abs);
-    if (Object.keys(xattrs).length > 0) entry.xattrs = xattrs;
+    if (c.noXattrs !== true) {
+      const xattrs = readXattrs(abs);
+      if (Object.keys(xattrs).length > 0) entry.xattrs = xattrs;
+    }
     if (type !== 'dir' && st.nlink > 1n) {
       const id = `${st.dev}:${st.ino}`;
       const first = firstName.get(id);

@@ -1,5 +1,4 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import path from 'node:path';
 import type { LayerEntry } from '@strata/oci';
 import { toEntries, type Change } from './change-set.js';
 import { ScannedStat } from './dir-stat.js';
@@ -24,7 +23,8 @@ export async function collectUpper(upper: string): Promise<Change[]> {
     // path walk and a Stats object each, a third of a 10,000-file layer's scan. Yielding between
     // directories keeps the event loop responsive.
     await yieldToLoop();
-    const { names, stats } = s.lstatDir(dir);
+    // With each entry's xattr list size: most have none, and asking each by path cost more than the scan.
+    const { names, stats, xattrBytes } = s.lstatDir(dir, true);
     for (let i = 0; i < names.length; i++) {
       const name = names[i]!;
       const childRel = rel === '' ? name : `${rel}/${name}`;
@@ -37,7 +37,8 @@ export async function collectUpper(upper: string): Promise<Change[]> {
         changes.push({ kind: 'whiteout', path: rel === '' ? target : `${rel}/${target}` });
         continue;
       }
-      const abs = path.join(dir, name);
+      // The upper dir's path is absolute and clean, names are single components: no normalising join.
+      const abs = `${dir}/${name}`;
       const st = new ScannedStat(stats, i);
       // A socket is a live endpoint, not content: layer tars carry none (as docker and buildah skip them).
       if (st.isSocket()) continue;
@@ -45,9 +46,10 @@ export async function collectUpper(upper: string): Promise<Change[]> {
         changes.push({ kind: 'whiteout', path: childRel });
         continue;
       }
-      changes.push({ kind: 'object', path: childRel, abs, st });
+      const noXattrs = xattrBytes[i] === 0;
+      changes.push(noXattrs ? { kind: 'object', path: childRel, abs, st, noXattrs } : { kind: 'object', path: childRel, abs, st });
       if (st.isDirectory()) {
-        if (hasOpaqueXattr(abs)) changes.push({ kind: 'opaque', path: childRel });
+        if (!noXattrs && hasOpaqueXattr(abs)) changes.push({ kind: 'opaque', path: childRel });
         await visit(abs, childRel);
       }
     }
