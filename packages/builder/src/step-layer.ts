@@ -114,7 +114,8 @@ export async function layerStep(svc: StepServices, parent: LayerChain | null, wo
       remember(abs, data) {
         if (keptBytes + data.length > KEEP_MAX) return;
         keptBytes += data.length;
-        kept.set(path.relative(upper.dir, abs), data);
+        // Paths below the upper dir, as the copy made them: the relative part without path.relative's resolving.
+        kept.set(abs.startsWith(`${upper.dir}/`) ? abs.slice(upper.dir.length + 1) : path.relative(upper.dir, abs), data);
       },
       coming(size) {
         if (size >= BIG_FILE && (svc.compression ?? 'none') === 'none') writer ??= new LayerWorker(svc.cs);
