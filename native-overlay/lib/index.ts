@@ -44,6 +44,14 @@ export interface NativeBinding {
    */
   lstatDir(path: string): { names: string[]; stats: BigInt64Array; keys: string[] };
   lstatDir(path: string, xattrs: true): { names: string[]; stats: BigInt64Array; keys: string[]; xattrBytes: Int32Array };
+  /**
+   * Copies small regular files `names` from srcDir into destDir, where none of them exists yet, through memory,
+   * on the libuv thread pool, and resolves to each one's content (read to its end). `params` holds COPY_PARAMS
+   * numbers per name: expected size, mode, uid, gid, mtime in seconds, flags (COPY_CHOWN: chown to uid:gid;
+   * COPY_CHMOD: chmod to mode after it; the file is created with mode & 0o777). Relative to the two
+   * directories' descriptors: one call per directory of a COPY. A failure names the file and the call.
+   */
+  copySmallFiles(srcDir: string, destDir: string, names: string[], params: Float64Array): Promise<Buffer[]>;
   /** lchown without following the final symlink. */
   lchown(path: string, uid: number, gid: number): void;
   /** utimensat with AT_SYMLINK_NOFOLLOW, nanosecond times. */
@@ -54,6 +62,11 @@ export interface NativeBinding {
 
 /** Field order of lstatDir's `stats` (st_mtim and st_ctim as nanoseconds). */
 export const DIR_STAT_FIELDS = ['mode', 'uid', 'gid', 'size', 'dev', 'ino', 'rdev', 'mtimeNs', 'ctimeNs', 'nlink'] as const;
+
+/** Numbers per file in copySmallFiles' params, and its flags. */
+export const COPY_PARAMS = 6;
+export const COPY_CHOWN = 1;
+export const COPY_CHMOD = 2;
 
 export const RENAME_NOREPLACE = 1;
 export const RENAME_EXCHANGE = 2;
@@ -84,18 +97,23 @@ export function loadBinding(file: string): NativeBinding {
   return wrapErrors(require(file) as NativeBinding);
 }
 
-/** The addon throws plain Errors carrying `code` (the errno name); callers get NativeError instead. */
+/** The addon throws (or rejects with) plain Errors carrying `code` (the errno name); callers get NativeError instead. */
 function wrapErrors(raw: NativeBinding): NativeBinding {
+  const asNative = (e: unknown): NativeError => {
+    if (e instanceof NativeError) return e;
+    const err = e as { message?: string; code?: string };
+    return new NativeError(err.message ?? String(e), err.code);
+  };
   const wrapped: Record<string, unknown> = {};
   for (const [name, fn] of Object.entries(raw as unknown as Record<string, (...a: unknown[]) => unknown>)) {
     wrapped[name] = (...args: unknown[]) => {
+      let r: unknown;
       try {
-        return fn(...args);
+        r = fn(...args);
       } catch (e) {
-        if (e instanceof NativeError) throw e;
-        const err = e as { message?: string; code?: string };
-        throw new NativeError(err.message ?? String(e), err.code);
+        throw asNative(e);
       }
+      return r instanceof Promise ? r.catch((e: unknown) => Promise.reject(asNative(e))) : r;
     };
   }
   return wrapped as unknown as NativeBinding;

@@ -50,6 +50,16 @@ try {
     withX.names.forEach((name, j) => assert.equal(withX.xattrBytes[j], b.listXattr(path.join(dir, name)).reduce((n, x) => n + x.length + 1, 0), name));
   }
   fails(() => (b as unknown as Record<string, (...a: unknown[]) => unknown>).lstatDir!(dir, 'yes'));
+  // copySmallFiles on the thread pool: a directory's files copied, then every one again (EEXIST), then bad input.
+  const copies = p('copies');
+  fs.mkdirSync(copies);
+  const names = fs.readdirSync(dir).filter((n) => fs.lstatSync(path.join(dir, n)).isFile());
+  const params = new Float64Array(names.flatMap((n) => [fs.statSync(path.join(dir, n)).size, 0o644, 0, 0, 1.5, 3]));
+  const contents = await b.copySmallFiles(dir, copies, names, params);
+  names.forEach((n, i) => assert.deepEqual(contents[i], fs.readFileSync(path.join(dir, n))));
+  await assert.rejects(b.copySmallFiles(dir, copies, names, params));
+  await assert.rejects(b.copySmallFiles(p('missing'), copies, names, params));
+  fails(() => (b as unknown as Record<string, (...a: unknown[]) => unknown>).copySmallFiles!(dir, copies, names, new Float64Array(1)));
   fails(() => b.lstatDir(p('missing')));
   fails(() => b.lstatDir(p('g0')));
   fails(() => b.lstatDir('x'.repeat(10000)));

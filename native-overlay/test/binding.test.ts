@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  native, NativeError, RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT, XATTR_CREATE, XATTR_REPLACE, MNT_DETACH,
+  COPY_CHMOD, COPY_CHOWN, native, NativeError, RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT, XATTR_CREATE, XATTR_REPLACE, MNT_DETACH,
 } from '../lib/index.js';
 
 /** Asserts fn throws NativeError with the errno name `code`. */
@@ -188,6 +188,55 @@ describe('native-overlay binding', () => {
       b.syncfs(p('f'));
       b.syncfs(dir);
       throwsCode(() => b.syncfs(p('missing')), 'ENOENT');
+    });
+  });
+
+  describe('copySmallFiles', () => {
+    const params = (...rows: number[][]) => new Float64Array(rows.flat());
+
+    it('copies through memory on the thread pool: content back, mode, owner and microsecond mtime set', async () => {
+      mkdirs('src', 'dst');
+      fs.writeFileSync(p('src', 'a'), 'alpha');
+      fs.writeFileSync(p('src', 'grown'), 'longer than it was listed');
+      fs.writeFileSync(p('src', 'empty'), '');
+      const got = await b.copySmallFiles(p('src'), p('dst'), ['a', 'grown', 'empty'], params(
+        [5, 0o640, 0, 0, 1_700_000_000.123456, 0],
+        [4, 0o4755, 1234, 5678, 1_600_000_000, COPY_CHOWN | COPY_CHMOD],
+        [0, 0o600, 0, 0, 0, COPY_CHMOD],
+      ));
+      assert.deepEqual(got.map((x) => x.toString()), ['alpha', 'longer than it was listed', '']);
+      assert.equal(fs.readFileSync(p('dst', 'grown'), 'utf8'), 'longer than it was listed');
+      const a = b.lstatNs(p('dst', 'a'));
+      assert.equal(a.mode & 0o7777, 0o640 & ~process.umask());
+      assert.equal(a.mtimeNs, 1_700_000_000_123_456_000n);
+      const g = b.lstatNs(p('dst', 'grown'));
+      assert.equal(g.mode & 0o7777, 0o4755);
+      assert.equal(g.uid, 1234);
+      assert.equal(g.gid, 5678);
+      assert.equal(g.mtimeNs, 1_600_000_000_000_000_000n);
+      assert.equal(b.lstatNs(p('dst', 'empty')).mode & 0o7777, 0o600);
+      assert.deepEqual(await b.copySmallFiles(p('src'), p('dst'), [], params()), []);
+    });
+
+    it('rejects with the failing file and call, and refuses bad arguments at once', async () => {
+      mkdirs('src', 'dst');
+      fs.writeFileSync(p('src', 'a'), 'x');
+      fs.writeFileSync(p('dst', 'a'), 'there already');
+      fs.symlinkSync('a', p('src', 'link'));
+      const rejects = (names: string[], code: string, re: RegExp, src = p('src')) => assert.rejects(
+        b.copySmallFiles(src, p('dst'), names, params(...names.map(() => [1, 0o644, 0, 0, 0, 0]))),
+        (e: unknown) => e instanceof NativeError && e.code === code && re.test(e.message));
+      await rejects(['a'], 'EEXIST', /create .*\/dst\/a:/);
+      await rejects(['missing'], 'ENOENT', /open .*\/src\/missing:/);
+      await rejects(['link'], 'ELOOP', /open .*\/src\/link:/);
+      await rejects(['a'], 'ENOENT', /open .*\/nowhere:/, p('nowhere'));
+      const loose = b as unknown as Record<string, (...a: unknown[]) => unknown>;
+      throwsCode(() => loose.copySmallFiles!(p('src'), p('dst'), ['a'], params([1, 0o644, 0, 0, 0])), 'EINVAL');
+      throwsCode(() => loose.copySmallFiles!(p('src'), p('dst'), ['a'], params([1, 0o10000, 0, 0, 0, 0])), 'EINVAL');
+      throwsCode(() => loose.copySmallFiles!(p('src'), p('dst'), ['a'], params([1, 0o644, -1, 0, 0, 0])), 'EINVAL');
+      throwsCode(() => loose.copySmallFiles!(p('src'), p('dst'), ['a'], params([1, 0o644, 0, 0, NaN, 0])), 'EINVAL');
+      throwsCode(() => loose.copySmallFiles!(p('src'), p('dst'), ['a'], [1, 0o644, 0, 0, 0, 0]), 'EINVAL');
+      throwsCode(() => loose.copySmallFiles!(p('src'), p('dst'), ['a\0b'], params([1, 0o644, 0, 0, 0, 0])), 'EINVAL');
     });
   });
 

@@ -90,6 +90,18 @@ bool arg_bigint(args_t *a, size_t i, int64_t *out) {
   return true;
 }
 
+bool arg_f64array(args_t *a, size_t i, double **data, size_t *n) {
+  bool is;
+  napi_is_typedarray(a->env, a->argv[i], &is);
+  if (!is) return type_error(a, i, "a Float64Array");
+  napi_typedarray_type t;
+  void *p;
+  napi_get_typedarray_info(a->env, a->argv[i], &t, n, &p, NULL, NULL);
+  if (t != napi_float64_array) return type_error(a, i, "a Float64Array");
+  *data = p;
+  return true;
+}
+
 bool arg_buffer(args_t *a, size_t i, void **data, size_t *len) {
   bool is;
   napi_is_buffer(a->env, a->argv[i], &is);
@@ -128,6 +140,10 @@ bool arg_strv(args_t *a, size_t i, char ***out, size_t *n) {
 }
 
 void throw_errno(napi_env env, int err, const char *what, const char *path, const char *detail) {
+  napi_throw(env, errno_error(env, err, what, path, detail));
+}
+
+napi_value errno_error(napi_env env, int err, const char *what, const char *path, const char *detail) {
   const char *name = strerrorname_np(err);
   char code[32];
   if (!name) { snprintf(code, sizeof code, "E%d", err); name = code; }
@@ -148,5 +164,5 @@ void throw_errno(napi_env env, int err, const char *what, const char *path, cons
     napi_create_string_utf8(env, path, NAPI_AUTO_LENGTH, &jpath);
     napi_set_named_property(env, jerr, "path", jpath);
   }
-  napi_throw(env, jerr);
+  return jerr;
 }

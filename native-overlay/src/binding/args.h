@@ -28,11 +28,15 @@ bool arg_i32(args_t *a, size_t i, int32_t *out);
 bool arg_bigint(args_t *a, size_t i, int64_t *out);
 /* A Buffer argument: pointer into the Buffer's memory (valid for this call). */
 bool arg_buffer(args_t *a, size_t i, void **data, size_t *len);
+/* A Float64Array argument: pointer into its memory (valid for this call) and its element count. */
+bool arg_f64array(args_t *a, size_t i, double **data, size_t *n);
 /* An array of strings: heap copies in *out (free with strv_free). */
 bool arg_strv(args_t *a, size_t i, char ***out, size_t *n);
 void strv_free(char **v, size_t n);
 
 /* Throws Error("<CODE>: <what> <path>: <strerror>") with .code = errno name and .errno = err. */
 void throw_errno(napi_env env, int err, const char *what, const char *path, const char *detail);
+/* The same Error, returned (to reject a promise with). */
+napi_value errno_error(napi_env env, int err, const char *what, const char *path, const char *detail);
 
 #endif

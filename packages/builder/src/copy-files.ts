@@ -4,6 +4,7 @@ import { chmod, copyFile, lchown, link, lstat, lutimes, mkdir, readlink, rm, sym
 import path from 'node:path';
 import type { PatternMatcher } from '@strata/context';
 import { resolveInRoot } from '@strata/executor';
+import type { SmallCopy, SmallFileCopier } from '@strata/snapshot';
 import type { SourceStat, SourceTree } from './source-tree.js';
 
 /** How copied entries are owned and moded; undefined fields keep the source's. */
@@ -29,6 +30,12 @@ export interface CopyCount {
   keep?: (dest: string, data: Buffer) => void;
   /** Told the size of each file copied by the kernel (above SMALL_COPY) before it is copied (UpperDir.coming). */
   coming?: (size: number) => void;
+  /**
+   * With `keep`: copies a new directory's small files on the thread pool, one call per directory, relative to
+   * the two directories' descriptors. File creation is kernel work that scales across cores, which sync
+   * calls on this thread leave unused (a COPY of 10,000 small files and 150 MB: step 1.4 → 1.2 s).
+   */
+  copier?: SmallFileCopier;
 }
 
 /** Who owns what this process creates in a directory: its euid, and the directory's gid when set-group-ID. */
@@ -64,7 +71,9 @@ export async function copyEntry(tree: SourceTree, rel: string, dest: string, att
     // (for a 10,000-file COPY into a new directory that was an rm, a chown and a chmod per file).
     const childFresh = !existing?.isDirectory() || emptyDest ? here : undefined;
     const names = await tree.children(rel);
-    const queue = [...names];
+    const queue = childFresh && count.keep && count.copier && tree.statSync
+      ? await copySmallBatched(tree, rel, src, dest, names, attrs, childFresh, count, inSource, exclude)
+      : [...names];
     // A few entries at once: file creation dominates, and the kernel overlaps it across inodes. On a failure
     // every worker is let finish first, so that nothing still writes when the caller unmounts.
     let failed = false;
@@ -106,6 +115,49 @@ export async function copyEntry(tree: SourceTree, rel: string, dest: string, att
   const made = copyLeaf(st, src, dest, how, count).then(() => dest);
   count.inodes.set(key, made);
   await made;
+}
+
+/** How many bytes of small files one copier call copies at most (their contents are all held at once). */
+const BATCH_BYTES = 8 << 20;
+
+/**
+ * Copies the small single-link files among `names` (children of the source directory `src`) into the new
+ * directory `dest` through count.copier, offering each one's content to count.keep, and returns the names
+ * left for the per-entry copy.
+ */
+async function copySmallBatched(tree: SourceTree, rel: string, src: string, dest: string, names: string[], attrs: CopyAttrs,
+  fresh: { uid: number; gid: number }, count: CopyCount, inSource: string, exclude: PatternMatcher | undefined): Promise<string[]> {
+  const rest: string[] = [];
+  const batches: SmallCopy[][] = [[]];
+  let bytes = 0;
+  for (const n of names) {
+    if (exclude?.excludes(inSource === '' ? n : `${inSource}/${n}`)) continue;
+    const cst = tree.statSync!(rel === '.' ? n : `${rel}/${n}`);
+    if (cst === undefined || !cst.isFile() || cst.size > SMALL_COPY || cst.nlink > 1n) {
+      rest.push(n);
+      continue;
+    }
+    const how = leafHow(cst, attrs, fresh);
+    // As copyKept: created with mode & 0o777, chmod when the umask or set-ID bits would change it, or after a chown.
+    const chmod = how.chown || (how.mode & ~0o777) !== 0 || (how.mode & currentUmask()) !== 0;
+    if (bytes >= BATCH_BYTES) {
+      batches.push([]);
+      bytes = 0;
+    }
+    batches.at(-1)!.push({ name: n, size: Number(cst.size), mode: how.mode, uid: how.uid, gid: how.gid, mtime: how.mtime, chown: how.chown, chmod });
+    bytes += Number(cst.size);
+  }
+  for (const batch of batches) {
+    if (batch.length === 0) continue;
+    const contents = await count.copier!(src, dest, batch);
+    batch.forEach((f, i) => {
+      const data = contents[i]!;
+      count.bytes += data.length;
+      count.files++;
+      count.keep!(`${dest}/${f.name}`, data);
+    });
+  }
+  return rest;
 }
 
 /** Owner, mode and mtime (seconds) a copied entry gets: `attrs` where given, else the source's. */

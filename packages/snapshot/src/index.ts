@@ -12,4 +12,4 @@ export { OVERLAY_OPTIONS } from './drivers/overlay.js';
 /** Mount limits a chain must fit (see SnapshotterOptions.lowerLimits). */
 export type { LowerLimits } from './lower-chain.js';
 export { applyLayer, applyLayerTar, type WhiteoutMode } from './apply-layer.js';
-export { nativeDirScanner, type NativeDirScanner } from './dir-scan.js';
+export { nativeDirScanner, nativeSmallFileCopier, type NativeDirScanner, type SmallCopy, type SmallFileCopier } from './dir-scan.js';

@@ -1,0 +1,187 @@
+/* copySmallFiles(srcDir, destDir, names, params) → Promise<Buffer[]>: copies small regular files `names` from
+ * srcDir into destDir, where none of them exists yet, through memory (sys_copy_small_at), on the libuv thread
+ * pool, and resolves to each one's content. params holds COPY_PARAMS numbers per file, in the order
+ * lib/index.ts documents: expected size, mode, uid, gid, mtime (seconds), flags (1: chown to uid:gid, 2: chmod
+ * to mode). One call per directory of a COPY: file creation is the kernel's work, and it scales across cores
+ * (two halves of 10,000 small files copied at once: 0.33 → 0.17 s here), which the main thread alone cannot. */
+#include "copy_files.h"
+#include "../sys/copy.h"
+#include "../sys/fsys.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { P_SIZE, P_MODE, P_UID, P_GID, P_MTIME, P_FLAGS, COPY_PARAMS };
+
+/* Where a job failed: a file's index, or one of the two directories. */
+#define AT_DIR SIZE_MAX
+
+typedef struct {
+  char *src_dir, *dest_dir;
+  char **names;
+  size_t n;
+  double *params;
+  char **data;
+  size_t *len;
+  size_t done; /* files copied, in order */
+  int err;
+  const char *step;
+  int on_dest;
+  size_t failed;
+  napi_deferred deferred;
+  napi_async_work work;
+} copy_job;
+
+/* Seconds as Node's futimes passes them to the kernel (libuv: microseconds kept, the rest truncated). */
+static struct timespec to_timespec(double t) {
+  struct timespec ts;
+  ts.tv_sec = (time_t)t;
+  ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+  ts.tv_nsec -= ts.tv_nsec % 1000;
+  if (ts.tv_nsec < 0) {
+    ts.tv_nsec += 1000000000L;
+    ts.tv_sec -= 1;
+  }
+  return ts;
+}
+
+static bool whole_in(double v, double lo, double hi) {
+  return v >= lo && v <= hi && v == floor(v);
+}
+
+static bool params_ok(const double *q) {
+  return whole_in(q[P_SIZE], 0, 1 << 30) && whole_in(q[P_MODE], 0, 07777) && whole_in(q[P_UID], 0, 4294967294.0) &&
+         whole_in(q[P_GID], 0, 4294967294.0) && isfinite(q[P_MTIME]) && fabs(q[P_MTIME]) < 1e15 &&
+         whole_in(q[P_FLAGS], 0, SYS_COPY_CHOWN | SYS_COPY_CHMOD);
+}
+
+static void job_free(copy_job *j) {
+  if (j->data != NULL)
+    for (size_t i = 0; i < j->done; i++) free(j->data[i]);
+  free(j->data);
+  free(j->len);
+  free(j->params);
+  strv_free(j->names, j->n);
+  free(j->src_dir);
+  free(j->dest_dir);
+  free(j);
+}
+
+/* On a pool thread: no N-API calls here. */
+static void execute(napi_env env, void *p) {
+  (void)env;
+  copy_job *j = p;
+  int sdir = sys_open_dir(j->src_dir);
+  if (sdir < 0) {
+    j->err = -sdir, j->step = "open", j->on_dest = 0, j->failed = AT_DIR;
+    return;
+  }
+  int ddir = sys_open_dir(j->dest_dir);
+  if (ddir < 0) {
+    sys_close(sdir);
+    j->err = -ddir, j->step = "open", j->on_dest = 1, j->failed = AT_DIR;
+    return;
+  }
+  for (size_t i = 0; i < j->n; i++) {
+    const double *q = j->params + i * COPY_PARAMS;
+    int r = sys_copy_small_at(sdir, ddir, j->names[i], (size_t)q[P_SIZE], (mode_t)q[P_MODE], (uid_t)q[P_UID],
+                              (gid_t)q[P_GID], (int)q[P_FLAGS], to_timespec(q[P_MTIME]), &j->data[i], &j->len[i],
+                              &j->step, &j->on_dest);
+    if (r < 0) {
+      j->err = -r, j->failed = i;
+      break;
+    }
+    j->done++;
+  }
+  sys_close(sdir);
+  sys_close(ddir);
+}
+
+static napi_value job_error(napi_env env, copy_job *j) {
+  const char *dir = j->on_dest ? j->dest_dir : j->src_dir;
+  if (j->failed == AT_DIR) return errno_error(env, j->err, j->step, dir, NULL);
+  char path[4200];
+  snprintf(path, sizeof path, "%s/%s", dir, j->names[j->failed]);
+  return errno_error(env, j->err, j->step, path, NULL);
+}
+
+static void complete(napi_env env, napi_status status, void *p) {
+  copy_job *j = p;
+  napi_value out = NULL;
+  if (status == napi_ok && j->err == 0 && napi_create_array_with_length(env, j->n, &out) == napi_ok) {
+    for (size_t i = 0; i < j->n && out != NULL; i++) {
+      napi_value buf;
+      if (napi_create_buffer_copy(env, j->len[i], j->data[i], NULL, &buf) != napi_ok ||
+          napi_set_element(env, out, (uint32_t)i, buf) != napi_ok)
+        out = NULL;
+    }
+  }
+  if (out != NULL) {
+    napi_resolve_deferred(env, j->deferred, out);
+  } else {
+    napi_value e = j->err != 0 ? job_error(env, j) : errno_error(env, ENOMEM, "copy", j->dest_dir, "results not made");
+    napi_reject_deferred(env, j->deferred, e);
+  }
+  napi_delete_async_work(env, j->work);
+  job_free(j);
+}
+
+napi_value binding_copy_small_files(napi_env env, napi_callback_info info) {
+  args_t a;
+  napi_value result = NULL;
+  if (!args_get(env, info, 4, &a)) return NULL;
+  const char *src_dir, *dest_dir;
+  char **names = NULL;
+  size_t n = 0, np = 0;
+  double *p = NULL;
+  copy_job *j = NULL;
+  if (!arg_str(&a, 0, false, &src_dir) || !arg_str(&a, 1, false, &dest_dir) || !arg_strv(&a, 2, &names, &n) ||
+      !arg_f64array(&a, 3, &p, &np))
+    goto fail;
+  if (np != n * COPY_PARAMS) {
+    napi_throw_type_error(env, "EINVAL", "argument 4 must hold 6 numbers per name");
+    goto fail;
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (!params_ok(p + i * COPY_PARAMS)) {
+      napi_throw_type_error(env, "EINVAL", "argument 4: a size, mode, owner, time or flag out of range");
+      goto fail;
+    }
+  }
+  j = calloc(1, sizeof *j);
+  if (j == NULL) goto nomem;
+  j->names = names, j->n = n;
+  names = NULL;
+  j->src_dir = strdup(src_dir);
+  j->dest_dir = strdup(dest_dir);
+  j->params = malloc((n ? n : 1) * COPY_PARAMS * sizeof(double));
+  j->data = calloc(n ? n : 1, sizeof *j->data);
+  j->len = calloc(n ? n : 1, sizeof *j->len);
+  if (j->src_dir == NULL || j->dest_dir == NULL || j->params == NULL || j->data == NULL || j->len == NULL) goto nomem;
+  if (n > 0) memcpy(j->params, p, n * COPY_PARAMS * sizeof(double));
+  napi_value name;
+  if (napi_create_promise(env, &j->deferred, &result) != napi_ok ||
+      napi_create_string_utf8(env, "strata:copySmallFiles", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_async_work(env, NULL, name, execute, complete, j, &j->work) != napi_ok) {
+    result = NULL;
+    goto fail;
+  }
+  if (napi_queue_async_work(env, j->work) != napi_ok) {
+    napi_delete_async_work(env, j->work);
+    result = NULL;
+    goto fail;
+  }
+  args_free(&a);
+  return result;
+nomem:
+  throw_errno(env, ENOMEM, "copy", dest_dir, NULL);
+fail:
+  if (j != NULL) job_free(j);
+  strv_free(names, n);
+  args_free(&a);
+  return NULL;
+}
