@@ -44,6 +44,8 @@ export interface NativeBinding {
    */
   lstatDir(path: string): { names: string[]; stats: BigInt64Array; keys: string[] };
   lstatDir(path: string, xattrs: true): { names: string[]; stats: BigInt64Array; keys: string[]; xattrBytes: Int32Array };
+  /** lstatDir with its syscalls on the libuv thread pool: several directories are scanned at once. */
+  lstatDirAsync(path: string): Promise<{ names: string[]; stats: BigInt64Array; keys: string[] }>;
   /**
    * Copies small regular files `names` from srcDir into destDir, where none of them exists yet, through memory,
    * on the libuv thread pool, and resolves to each one's content (read to its end). `params` holds COPY_PARAMS

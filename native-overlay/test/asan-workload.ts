@@ -60,6 +60,10 @@ try {
   await assert.rejects(b.copySmallFiles(dir, copies, names, params));
   await assert.rejects(b.copySmallFiles(p('missing'), copies, names, params));
   fails(() => (b as unknown as Record<string, (...a: unknown[]) => unknown>).copySmallFiles!(dir, copies, names, new Float64Array(1)));
+  const listedAsync = await Promise.all([b.lstatDirAsync(dir), b.lstatDirAsync(dir)]);
+  for (const l of listedAsync) assert.deepEqual(l.names, b.lstatDir(dir).names);
+  await assert.rejects(b.lstatDirAsync(p('missing')), NativeError);
+  fails(() => (b as unknown as Record<string, (...a: unknown[]) => unknown>).lstatDirAsync!(42));
   fails(() => b.lstatDir(p('missing')));
   fails(() => b.lstatDir(p('g0')));
   fails(() => b.lstatDir('x'.repeat(10000)));

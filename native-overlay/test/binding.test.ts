@@ -191,6 +191,18 @@ describe('native-overlay binding', () => {
     });
   });
 
+  it('lstatDirAsync lists as lstatDir does, off the main thread, and rejects a missing directory', async () => {
+    mkdirs('d/sub');
+    fs.writeFileSync(p('d', 'f'), 'x');
+    fs.symlinkSync('f', p('d', 'l'));
+    const sync = b.lstatDir(p('d'));
+    const got = await b.lstatDirAsync(p('d'));
+    assert.deepEqual(got.names, sync.names);
+    assert.deepEqual(got.stats, sync.stats);
+    assert.deepEqual(got.keys, sync.keys);
+    await assert.rejects(b.lstatDirAsync(p('missing')), (e: unknown) => e instanceof NativeError && e.code === 'ENOENT');
+  });
+
   describe('copySmallFiles', () => {
     const params = (...rows: number[][]) => new Float64Array(rows.flat());
 

@@ -40,7 +40,12 @@ describe('context walk with the native directory scanner', () => {
   it('sees exactly what Node\'s readdir + lstat walk sees: every path, type, mode, owner, size, times, link', async () => {
     const viaNode = await BuildContext.open(dir);
     const viaNative = await BuildContext.open(dir, { scanDir: nativeDirScanner() });
+    // Listing on the main thread only (no prefetch of directories on the thread pool): the same walk.
+    const scan = nativeDirScanner();
+    const viaNativeSync = await BuildContext.open(dir, { scanDir: (d: string) => scan(d) });
     assert.deepEqual([...viaNative.entries.keys()], [...viaNode.entries.keys()], 'same paths in the same order');
+    assert.deepEqual([...viaNativeSync.entries.keys()], [...viaNode.entries.keys()]);
+    assert.equal(viaNativeSync.entries.get('.')!.treeSig, viaNative.entries.get('.')!.treeSig);
     assert.ok(viaNode.entries.has('sub/keep.tmp') && !viaNode.entries.has('sub/a.tmp') && !viaNode.entries.has('ignored'));
     for (const [p, a] of viaNode.entries) {
       const b = viaNative.entries.get(p)!;

@@ -260,6 +260,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"cloneFile", NULL, clone_file, NULL, NULL, NULL, napi_enumerable, NULL},
     {"lstatNs", NULL, lstat_ns, NULL, NULL, NULL, napi_enumerable, NULL},
     {"lstatDir", NULL, binding_lstat_dir, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"lstatDirAsync", NULL, binding_lstat_dir_async, NULL, NULL, NULL, napi_enumerable, NULL},
     {"copySmallFiles", NULL, binding_copy_small_files, NULL, NULL, NULL, napi_enumerable, NULL},
     {"lchown", NULL, do_lchown, NULL, NULL, NULL, napi_enumerable, NULL},
     {"lutimesNs", NULL, lutimes_ns, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -13,13 +13,14 @@ import type { MatchInfo, PatternMatcher } from './pattern-matcher.js';
  * Synchronous on purpose: ten thousand lstat calls through the thread pool cost several times more than
  * the calls themselves, and a walk is a short burst at the start of a build.
  */
-export async function walkContext(root: string, matcher: PatternMatcher, scan?: DirScanner): Promise<Map<string, Entry>> {
-  await hasher();
+export async function walkContext(root: string, matcher: PatternMatcher, scan: DirScanner = nodeScanner): Promise<Map<string, Entry>> {
+  const [, listed] = await Promise.all([hasher(), scan.async === undefined ? undefined : prefetchDirs(root, matcher, scan.async)]);
+  const list = (rel: string): DirListing => listed?.get(rel) ?? scan(rel === '' ? root : path.join(root, rel));
   const out = new Map<string, Entry>();
   const rootEntry = entryOf('.', 'dir', lstatSync(root, { bigint: true }));
   out.set('.', rootEntry);
   const lines: string[] = [];
-  rootEntry.children = walkDir(root, '', matcher, undefined, out, scan ?? nodeScanner, lines);
+  rootEntry.children = walkDir(root, '', matcher, undefined, out, list, lines);
   rootEntry.treeSig = hashStringSync(`${statLine(rootEntry)}\n${lines.join('\n')}`);
   return out;
 }
@@ -30,8 +31,13 @@ export async function walkContext(root: string, matcher: PatternMatcher, scan?: 
  * in for the content and the xattrs.
  */
 function statLine(e: Entry): string {
-  return `${e.type}\0${e.mode}\0${e.uid}\0${e.gid}\0${e.rdev}\0${statKeyOf(e)}\0${e.link ?? ''}`;
+  // st_rdev is 0 for all but devices: read (a BigInt made) only for those.
+  const rdev = e.type === 'char' || e.type === 'block' ? e.rdev : 0;
+  return `${e.type}\0${e.mode}\0${e.uid}\0${e.gid}\0${rdev}\0${statKeyOf(e)}\0${e.link ?? ''}`;
 }
+
+/** What a matcher without patterns says of every path. */
+const NO_MATCH: { matched: boolean; info: MatchInfo } = { matched: false, info: [] };
 
 /**
  * Lists a directory with every entry's lstat in one call: `stats` holds DIR_STAT_FIELDS bigints per entry
@@ -39,7 +45,65 @@ function statLine(e: Entry): string {
  * (`dev:ino:size:mtimeNs:ctimeNs`), as native-overlay's lstatDir returns them.
  * The builder injects that one (this package imports no native code); Node's lstat is the fallback.
  */
-export type DirScanner = (absDir: string) => { names: string[]; stats: BigInt64Array; keys?: string[] };
+export type DirScanner = ((absDir: string) => DirListing) & {
+  /** The same listing off the main thread (native-overlay's lstatDirAsync): a walk then scans several directories at once. */
+  async?: (absDir: string) => Promise<DirListing>;
+};
+
+/** One directory as a DirScanner lists it. */
+export interface DirListing {
+  names: string[];
+  stats: BigInt64Array;
+  keys?: string[];
+}
+
+/** How many directory scans a walk keeps in flight on the thread pool. */
+const SCANS_IN_FLIGHT = 8;
+
+/**
+ * Lists every directory the walk will enter (walkDir's rule: an excluded one only when an exception may
+ * re-include something below it), several at once off the main thread: the syscalls of a 10,000-file
+ * context's scan then run on both cores. A directory whose listing failed is left out; walkDir lists it again
+ * itself and reports the error as it would.
+ */
+function prefetchDirs(root: string, matcher: PatternMatcher, list: (absDir: string) => Promise<DirListing>): Promise<Map<string, DirListing>> {
+  const got = new Map<string, DirListing>();
+  const queue: Array<{ rel: string; info: MatchInfo | undefined }> = [{ rel: '', info: undefined }];
+  let active = 0;
+  return new Promise((resolve) => {
+    const pump = (): void => {
+      while (active < SCANS_IN_FLIGHT && queue.length > 0) {
+        const { rel, info } = queue.pop()!;
+        active++;
+        list(rel === '' ? root : path.join(root, rel))
+          .then((l) => {
+            got.set(rel, l);
+            queue.push(...subdirsEntered(l, rel, matcher, info));
+          })
+          .catch(() => undefined)
+          .finally(() => {
+            active--;
+            pump();
+          });
+      }
+      if (active === 0 && queue.length === 0) resolve(got);
+    };
+    pump();
+  });
+}
+
+/** The subdirectories of a listed directory that walkDir enters, with their match info. */
+function subdirsEntered(l: DirListing, rel: string, matcher: PatternMatcher, parentInfo: MatchInfo | undefined): Array<{ rel: string; info: MatchInfo }> {
+  const words = new Uint32Array(l.stats.buffer, l.stats.byteOffset, l.stats.length * 2);
+  const dirs: Array<{ rel: string; info: MatchInfo }> = [];
+  l.names.forEach((name, i) => {
+    if ((words[2 * i * FIELDS + LOW_WORD]! & 0o170000) !== 0o040000) return;
+    const childRel = rel === '' ? name : `${rel}/${name}`;
+    const { matched, info } = matcher.patterns.length === 0 ? NO_MATCH : matcher.matches(childRel, parentInfo ?? []);
+    if (!matched || matcher.mayReinclude(childRel)) dirs.push({ rel: childRel, info });
+  });
+  return dirs;
+}
 
 const FIELDS = 10;
 
@@ -96,10 +160,10 @@ class ScannedEntry implements Entry {
  * `treeSig`.
  */
 function walkDir(
-  root: string, rel: string, matcher: PatternMatcher, parentInfo: MatchInfo | undefined, out: Map<string, Entry>, scan: DirScanner,
+  root: string, rel: string, matcher: PatternMatcher, parentInfo: MatchInfo | undefined, out: Map<string, Entry>, list: (rel: string) => DirListing,
   lines: string[],
 ): string[] {
-  const { names, stats, keys } = scan(path.join(root, rel));
+  const { names, stats, keys } = list(rel);
   // Mode, uid and gid read as the low 32-bit words of their fields, without making BigInts.
   const words = new Uint32Array(stats.buffer, stats.byteOffset, stats.length * 2);
   const order = names.map((_, i) => i).sort((a, b) => (names[a]! < names[b]! ? -1 : names[a]! > names[b]! ? 1 : 0));
@@ -111,7 +175,7 @@ function walkDir(
     const type = TYPE_OF_BITS[(mode & 0o170000) >> 12];
     if (type === undefined) continue;
     const childRel = rel === '' ? name : `${rel}/${name}`;
-    const { matched, info } = matcher.patterns.length === 0 ? { matched: false, info: [] } : matcher.matches(childRel, parentInfo ?? []);
+    const { matched, info } = matcher.patterns.length === 0 ? NO_MATCH : matcher.matches(childRel, parentInfo ?? []);
     const entry = new ScannedEntry(childRel, type, mode & 0o7777, words[2 * (f + 1) + LOW_WORD]!, words[2 * (f + 2) + LOW_WORD]!, stats, f);
     if (keys !== undefined) entry.statKey = keys[i]!;
     if (type === 'symlink') entry.link = readlinkSync(path.join(root, childRel));
@@ -119,7 +183,7 @@ function walkDir(
     if (type === 'dir') {
       if (matched && !matcher.mayReinclude(childRel)) continue;
       const own: string[] = [];
-      const children = walkDir(root, childRel, matcher, info, out, scan, own);
+      const children = walkDir(root, childRel, matcher, info, out, list, own);
       // An excluded directory appears only as the parent of something re-included.
       if (matched && children.length === 0) continue;
       entry.children = children;

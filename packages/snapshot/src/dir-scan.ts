@@ -1,16 +1,19 @@
 import { COPY_CHMOD, COPY_CHOWN, COPY_PARAMS, native, type NativeBinding } from '@strata/native-overlay';
 
-/** Lists a directory with every entry's lstat in one call (see @strata/context's DirScanner). */
-export type NativeDirScanner = (absDir: string) => { names: string[]; stats: BigInt64Array; keys: string[] };
+/** One directory's listing with every entry's lstat (see @strata/context's DirScanner). */
+type DirListing = { names: string[]; stats: BigInt64Array; keys: string[] };
+
+/** Lists a directory with every entry's lstat in one call, or (`async`) off the main thread. */
+export type NativeDirScanner = ((absDir: string) => DirListing) & { async: (absDir: string) => Promise<DirListing> };
 
 /**
- * native-overlay's lstatDir, for walking build contexts (the builder hands it to @strata/context, which
- * imports no native code). The addon is loaded on the first call: a build that reads no context never
- * opens it.
+ * native-overlay's lstatDir and lstatDirAsync, for walking build contexts (the builder hands them to
+ * @strata/context, which imports no native code). The addon is loaded on the first call: a build that reads no
+ * context never opens it.
  */
 export function nativeDirScanner(): NativeDirScanner {
   let b: NativeBinding | undefined;
-  return (dir) => (b ??= native()).lstatDir(dir);
+  return Object.assign((dir: string) => (b ??= native()).lstatDir(dir), { async: (dir: string) => (b ??= native()).lstatDirAsync(dir) });
 }
 
 /** One small file for SmallFileCopier: its name in both directories and what the copy gets. */
