@@ -9,6 +9,13 @@ import { isCacheEntry, type CacheEntry } from './record.js';
 const KEY_RE = /^sha256:[a-f0-9]{64}$/;
 
 /**
+ * A pre-image longer than this (as JSON) is kept in a file of its own beside the record (`<hex>.pre.json`):
+ * a hit reads only the record. A 10,000-file COPY's pre-image, its per-file list, is half a megabyte that a
+ * cached build read and parsed for nothing (only an explanation of a miss reads it).
+ */
+const PRE_IMAGE_INLINE_MAX = 16 * 1024;
+
+/**
  * The local cache index under `<stateRoot>/cache/`: one immutable JSON file per key (records/<hex>.json, written
  * temp → fsync → rename) and, per slot, an empty marker file per key whose mtime says when the key was last
  * written or hit (slots/<sha256(slot)>/<hex>). Plain files rather than state.db rows: any number of processes
@@ -25,6 +32,11 @@ export class LocalCacheIndex {
     return path.join(this.dir, 'records', key.slice(7) + '.json');
   }
 
+  /** Where a record's pre-image is kept when it is kept apart (PRE_IMAGE_INLINE_MAX). */
+  private preImagePath(key: string): string {
+    return this.recordPath(key).slice(0, -'.json'.length) + '.pre.json';
+  }
+
   private slotDir(slot: string): string {
     // Concatenated: `dir` is already normal, and path.join's normalising was a millisecond of a cached build.
     return `${this.dir}/slots/${createHash('sha256').update(slot).digest('hex')}`;
@@ -36,18 +48,26 @@ export class LocalCacheIndex {
    * cached build does one per step.
    */
   async get(key: string): Promise<CacheEntry | undefined> {
-    let text: string;
-    try {
-      text = readFileSync(this.recordPath(key), 'utf8');
-    } catch {
-      return undefined;
-    }
-    try {
-      const e: unknown = JSON.parse(text);
-      return isCacheEntry(e) && e.key === key ? e : undefined;
-    } catch {
-      return undefined;
-    }
+    const e = this.readRecord(key);
+    if (e === undefined || e.preImageApart !== true) return e;
+    const pre = readJson(this.preImagePath(key));
+    if (typeof pre !== 'object' || pre === null) return undefined;
+    const { preImageApart: _, ...whole } = e;
+    return { ...whole, preImage: pre as CacheEntry['preImage'] };
+  }
+
+  /**
+   * The entry of a key for a cache hit: its result, slot and time. Its pre-image is left unread when it is
+   * kept apart (then `preImage` holds only `parent`): use get() for anything that reads the pre-image.
+   */
+  async peek(key: string): Promise<CacheEntry | undefined> {
+    return this.readRecord(key);
+  }
+
+  /** The record file of a key as stored, or undefined (an unreadable or malformed record counts as absent). */
+  private readRecord(key: string): (CacheEntry & { preImageApart?: true }) | undefined {
+    const e = readJson(this.recordPath(key));
+    return isCacheEntry(e) && e.key === key ? e : undefined;
   }
 
   /**
@@ -57,7 +77,16 @@ export class LocalCacheIndex {
    */
   async put(entry: CacheEntry): Promise<void> {
     const file = this.recordPath(entry.key);
-    if (statSync(file, { throwIfNoEntry: false }) === undefined) writeFileAtomicSync(file, JSON.stringify(entry));
+    if (statSync(file, { throwIfNoEntry: false }) === undefined) {
+      const pre = JSON.stringify(entry.preImage);
+      if (pre.length <= PRE_IMAGE_INLINE_MAX) writeFileAtomicSync(file, JSON.stringify(entry));
+      else {
+        // The pre-image first: a record that says it is apart always finds it.
+        writeFileAtomicSync(this.preImagePath(entry.key), pre);
+        const parent = entry.preImage.parent;
+        writeFileAtomicSync(file, JSON.stringify({ ...entry, preImage: parent === undefined ? {} : { parent }, preImageApart: true }));
+      }
+    }
     await this.touch(entry.slot, entry.key);
   }
 
@@ -100,7 +129,7 @@ export class LocalCacheIndex {
   async list(): Promise<CacheEntry[]> {
     const names = await readdir(path.join(this.dir, 'records')).catch(() => [] as string[]);
     const out: CacheEntry[] = [];
-    for (const n of names.filter((x) => x.endsWith('.json'))) {
+    for (const n of names.filter((x) => x.endsWith('.json') && !x.endsWith('.pre.json'))) {
       const e = await this.get(`sha256:${n.slice(0, -5)}`);
       if (e) out.push(e);
     }
@@ -109,8 +138,9 @@ export class LocalCacheIndex {
 
   /** Removes an entry and its slot marker. */
   async delete(key: string): Promise<boolean> {
-    const e = await this.get(key);
+    const e = await this.peek(key);
     await rm(this.recordPath(key), { force: true });
+    await rm(this.preImagePath(key), { force: true });
     if (e) await rm(path.join(this.slotDir(e.slot), key.slice(7)), { force: true });
     return e !== undefined;
   }
@@ -118,5 +148,14 @@ export class LocalCacheIndex {
   /** When a key was last written or hit (ms since epoch), or undefined. */
   async lastUsed(entry: CacheEntry): Promise<number | undefined> {
     return (await stat(path.join(this.slotDir(entry.slot), entry.key.slice(7))).catch(() => undefined))?.mtimeMs;
+  }
+}
+
+/** A JSON file's value, or undefined when it cannot be read or parsed. Sync: records are small (see get). */
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as unknown;
+  } catch {
+    return undefined;
   }
 }
