@@ -48,12 +48,13 @@ export interface NativeBinding {
   lstatDirAsync(path: string): Promise<{ names: string[]; stats: BigInt64Array; keys: string[] }>;
   /**
    * Copies small regular files `names` from srcDir into destDir, where none of them exists yet, through memory,
-   * on the libuv thread pool, and resolves to each one's content (read to its end). `params` holds COPY_PARAMS
+   * on the libuv thread pool, and resolves to their contents (each read to its end) one after another in `data`,
+   * with each one's size in `sizes` (one Buffer for all: fewer backing stores to collect). `params` holds COPY_PARAMS
    * numbers per name: expected size, mode, uid, gid, mtime in seconds, flags (COPY_CHOWN: chown to uid:gid;
    * COPY_CHMOD: chmod to mode after it; the file is created with mode & 0o777). Relative to the two
    * directories' descriptors: one call per directory of a COPY. A failure names the file and the call.
    */
-  copySmallFiles(srcDir: string, destDir: string, names: string[], params: Float64Array): Promise<Buffer[]>;
+  copySmallFiles(srcDir: string, destDir: string, names: string[], params: Float64Array): Promise<{ data: Buffer; sizes: Float64Array }>;
   /** lchown without following the final symlink. */
   lchown(path: string, uid: number, gid: number): void;
   /** utimensat with AT_SYMLINK_NOFOLLOW, nanosecond times. */

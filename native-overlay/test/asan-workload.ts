@@ -55,8 +55,9 @@ try {
   fs.mkdirSync(copies);
   const names = fs.readdirSync(dir).filter((n) => fs.lstatSync(path.join(dir, n)).isFile());
   const params = new Float64Array(names.flatMap((n) => [fs.statSync(path.join(dir, n)).size, 0o644, 0, 0, 1.5, 3]));
-  const contents = await b.copySmallFiles(dir, copies, names, params);
-  names.forEach((n, i) => assert.deepEqual(contents[i], fs.readFileSync(path.join(dir, n))));
+  const copied = await b.copySmallFiles(dir, copies, names, params);
+  assert.deepEqual(copied.data, Buffer.concat(names.map((n) => fs.readFileSync(path.join(dir, n)))));
+  assert.equal(copied.sizes.length, names.length);
   await assert.rejects(b.copySmallFiles(dir, copies, names, params));
   await assert.rejects(b.copySmallFiles(p('missing'), copies, names, params));
   fails(() => (b as unknown as Record<string, (...a: unknown[]) => unknown>).copySmallFiles!(dir, copies, names, new Float64Array(1)));

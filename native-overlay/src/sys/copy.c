@@ -15,13 +15,19 @@ int sys_open_dir(const char *path) {
 }
 
 /* Reads fd to its end into a malloc'd buffer of `hint` + 1 bytes (grown when the file grew): getting exactly
- * `hint` bytes is the end, so a file of the expected size takes one read, as @strata/builder's readWhole. */
+ * `hint` bytes is the end, so a file of the expected size takes one read, as @strata/builder's readWhole.
+ * -EFBIG past 1 GiB. */
 static int read_all(int fd, size_t hint, char **out, size_t *len) {
   size_t cap = hint + 1, n = 0;
   char *buf = malloc(cap);
   if (buf == NULL) return -ENOMEM;
   for (;;) {
     if (n == cap) {
+      /* A "small" file that grew past 1 GiB while being copied is refused rather than held in memory. */
+      if (cap > (1u << 30)) {
+        free(buf);
+        return -EFBIG;
+      }
       char *more = realloc(buf, cap * 2);
       if (more == NULL) {
         free(buf);

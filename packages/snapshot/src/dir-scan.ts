@@ -44,6 +44,8 @@ export function nativeSmallFileCopier(): SmallFileCopier {
     files.forEach((f, i) => {
       params.set([f.size, f.mode, f.uid, f.gid, f.mtime, (f.chown ? COPY_CHOWN : 0) | (f.chmod ? COPY_CHMOD : 0)], i * COPY_PARAMS);
     });
-    return (b ??= native()).copySmallFiles(srcDir, destDir, files.map((f) => f.name), params);
+    const { data, sizes } = await (b ??= native()).copySmallFiles(srcDir, destDir, files.map((f) => f.name), params);
+    let at = 0;
+    return Array.from(sizes, (n) => data.subarray(at, (at += n)));
   };
 }
