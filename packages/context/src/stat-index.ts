@@ -39,7 +39,8 @@ export class StatIndex {
   // Rows stay as parsed (four values, the stat fields as one key string): loading a 10k-entry index is one
   // JSON.parse, and a lookup one string comparison.
   private rows: Record<string, Row> = Object.create(null) as Record<string, Row>;
-  private count = 0;
+  /** Number of rows, counted when first asked for (a load does not count 10,000 keys it may never need). */
+  private count: number | undefined = 0;
   private dirty = false;
 
   private constructor(readonly file: string, private readonly racyWindowNs: bigint) {}
@@ -64,8 +65,10 @@ export class StatIndex {
     try {
       const doc = JSON.parse(text) as { version: number; entries: Record<string, Row> };
       if (doc.version !== INDEX_VERSION || typeof doc.entries !== 'object' || doc.entries === null) return index;
-      index.rows = Object.assign(Object.create(null) as Record<string, Row>, doc.entries);
-      index.count = Object.keys(index.rows).length;
+      // The parsed object itself, without a prototype (no path reads an inherited member): copying 10,000
+      // keys into a fresh object and counting them cost more than the parse.
+      index.rows = Object.setPrototypeOf(doc.entries, null) as Record<string, Row>;
+      index.count = undefined;
     } catch {
       // A corrupt index only costs re-reading: start empty rather than trust any of it.
     }
@@ -74,7 +77,7 @@ export class StatIndex {
 
   /** Number of stored records. */
   get size(): number {
-    return this.count;
+    return (this.count ??= Object.keys(this.rows).length);
   }
 
   /** The stored hashes of `entry.path` when its stat is identical and the record is not racy. */
@@ -89,7 +92,7 @@ export class StatIndex {
     const latest = entry.mtimeNs > entry.ctimeNs ? entry.mtimeNs : entry.ctimeNs;
     const fine = entry.mtimeNs % 1_000_000_000n !== 0n && entry.ctimeNs % 1_000_000_000n !== 0n;
     const window = fine && FINE_RACY_WINDOW_NS < this.racyWindowNs ? FINE_RACY_WINDOW_NS : this.racyWindowNs;
-    if (this.rows[entry.path] === undefined) this.count++;
+    if (this.rows[entry.path] === undefined && this.count !== undefined) this.count++;
     const racy = latest + window > hashedAtNs;
     this.rows[entry.path] = [statKeyOf(entry), rec.content, rec.xattrs, racy ? 1 : 0];
     this.dirty = true;
@@ -101,7 +104,7 @@ export class StatIndex {
     for (const p of Object.keys(this.rows)) {
       if (!keep(p)) {
         delete this.rows[p];
-        this.count--;
+        if (this.count !== undefined) this.count--;
         this.dirty = true;
       }
     }
