@@ -45,39 +45,68 @@ export function octalMax(width: number): number {
   return 8 ** (width - 1) - 1;
 }
 
-function putString(buf: Buffer, off: number, width: number, s: string): void {
-  if (s === '') return;
+/**
+ * Writes `s` as UTF-8 at `off` (the rest of the field stays NUL) and returns the sum of the bytes written, for
+ * the header's checksum; longer than `width` bytes is an error.
+ */
+function putString(buf: Buffer, off: number, width: number, s: string): number {
+  if (s === '') return 0;
+  // ASCII (nearly every name) byte by byte: a Buffer.write and a byteLength per field cost more than the bytes.
+  if (s.length <= width) {
+    let sum = 0;
+    let i = 0;
+    for (; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      buf[off + i] = c;
+      sum += c;
+    }
+    if (i === s.length) return sum;
+  }
   if (Buffer.byteLength(s, 'utf8') > width) throw new OciError(`tar header: ${JSON.stringify(s)} longer than ${width} bytes`);
-  buf.write(s, off, width, 'utf8');
+  const n = buf.write(s, off, width, 'utf8');
+  let sum = 0;
+  for (let i = off; i < off + n; i++) sum += buf[i]!;
+  return sum;
 }
 
-function putOctal(buf: Buffer, off: number, width: number, n: number): void {
+/** Writes `n` as width-1 zero-padded octal digits and a NUL; returns the sum of the bytes written. */
+function putOctal(buf: Buffer, off: number, width: number, n: number): number {
   if (!Number.isInteger(n) || n < 0 || n > octalMax(width)) throw new OciError(`tar header: number ${n} does not fit ${width} bytes`);
-  buf.write(n.toString(8).padStart(width - 1, '0') + '\0', off, width, 'ascii');
+  buf[off + width - 1] = 0;
+  let sum = 0;
+  for (let i = off + width - 2; i >= off; i--) {
+    const d = 0x30 + (n % 8);
+    buf[i] = d;
+    sum += d;
+    n = Math.floor(n / 8);
+  }
+  return sum;
 }
+
+/** What every header starts as: NUL fields, the checksum field as spaces, the POSIX magic "ustar\0" and "00". */
+const HEADER_TEMPLATE = (() => {
+  const b = Buffer.alloc(512);
+  b.fill(0x20, 148, 156);
+  b.write('ustar\x0000', 257, 8, 'binary');
+  return b;
+})();
+const TEMPLATE_SUM = HEADER_TEMPLATE.reduce((a, c) => a + c, 0);
 
 /** Encodes one 512-byte ustar header block (POSIX magic "ustar\0" "00"). */
 export function encodeHeader(h: RawHeader): Buffer {
-  // From Node's buffer pool, zeroed here: a separately allocated 512 bytes per entry costs far more.
-  const b = Buffer.allocUnsafe(512).fill(0);
-  putString(b, 0, 100, h.name);
-  putOctal(b, 100, 8, h.mode);
-  putOctal(b, 108, 8, h.uid);
-  putOctal(b, 116, 8, h.gid);
-  putOctal(b, 124, 12, h.size);
-  putOctal(b, 136, 12, h.mtime);
-  b.fill(0x20, 148, 156);
-  b.write(h.typeflag, 156, 1, 'ascii');
-  putString(b, 157, 100, h.linkname);
-  b.write('ustar\x0000', 257, 8, 'binary');
-  putString(b, 265, 32, h.uname);
-  putString(b, 297, 32, h.gname);
-  putOctal(b, 329, 8, h.devmajor);
-  putOctal(b, 337, 8, h.devminor);
-  putString(b, 345, 155, h.prefix);
-  let sum = 0;
-  for (let i = 0; i < 512; i++) sum += b[i]!;
-  b.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8, 'ascii');
+  // From Node's buffer pool: a separately allocated 512 bytes per entry costs far more.
+  const b = Buffer.allocUnsafe(512);
+  HEADER_TEMPLATE.copy(b);
+  b[156] = h.typeflag === '' ? 0 : h.typeflag.charCodeAt(0) & 0xff;
+  // The checksum is the sum of every byte with its own field as spaces: the template's, plus what each field adds.
+  const sum = TEMPLATE_SUM + b[156]! + putString(b, 0, 100, h.name) + putOctal(b, 100, 8, h.mode) + putOctal(b, 108, 8, h.uid)
+    + putOctal(b, 116, 8, h.gid) + putOctal(b, 124, 12, h.size) + putOctal(b, 136, 12, h.mtime) + putString(b, 157, 100, h.linkname)
+    + putString(b, 265, 32, h.uname) + putString(b, 297, 32, h.gname) + putOctal(b, 329, 8, h.devmajor) + putOctal(b, 337, 8, h.devminor)
+    + putString(b, 345, 155, h.prefix);
+  // Six octal digits, NUL, space.
+  putOctal(b, 148, 7, sum);
+  b[155] = 0x20;
   return b;
 }
 
