@@ -6,6 +6,7 @@
  * asks for the xattrs of only the entries that have some. lstatDirAsync(path[, xattrs]) → a Promise of the same:
  * the syscalls run on the libuv thread pool, so a walk scans several directories at once. */
 #include "args.h"
+#include "async_job.h"
 #include "scan_dir.h"
 #include "../sys/scan.h"
 
@@ -121,16 +122,7 @@ static void scan_execute(napi_env env, void *p) {
 static void scan_complete(napi_env env, napi_status status, void *p) {
   scan_job *j = p;
   napi_value out = status == napi_ok && j->err == 0 ? scan_result(env, j->v, j->n, j->xattrs) : NULL;
-  if (out != NULL) {
-    napi_resolve_deferred(env, j->deferred, out);
-  } else {
-    bool pending = false;
-    napi_value e = NULL;
-    if (napi_is_exception_pending(env, &pending) == napi_ok && pending) napi_get_and_clear_last_exception(env, &e);
-    if (e == NULL) e = errno_error(env, j->err != 0 ? j->err : EIO, "scandir", j->path, NULL);
-    napi_reject_deferred(env, j->deferred, e);
-  }
-  napi_delete_async_work(env, j->work);
+  settle_job(env, j->deferred, j->work, out, j->err, "scandir", j->path);
   sys_scan_free(j->v, j->n);
   free(j->path);
   free(j);
@@ -150,19 +142,8 @@ napi_value binding_lstat_dir_async(napi_env env, napi_callback_info info) {
     goto done;
   }
   j->xattrs = xattrs;
-  napi_value name;
-  if (napi_create_promise(env, &j->deferred, &result) != napi_ok ||
-      napi_create_string_utf8(env, "strata:lstatDirAsync", NAPI_AUTO_LENGTH, &name) != napi_ok ||
-      napi_create_async_work(env, NULL, name, scan_execute, scan_complete, j, &j->work) != napi_ok) {
-    result = NULL;
-    goto done;
-  }
-  if (napi_queue_async_work(env, j->work) != napi_ok) {
-    napi_delete_async_work(env, j->work);
-    result = NULL;
-    goto done;
-  }
-  j = NULL; /* the job is the pool's now */
+  result = queue_job(env, "strata:lstatDirAsync", scan_execute, scan_complete, j, &j->deferred, &j->work);
+  if (result != NULL) j = NULL; /* the job is the pool's now */
 done:
   if (j != NULL) {
     free(j->path);
