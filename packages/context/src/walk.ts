@@ -10,8 +10,9 @@ import type { MatchInfo, PatternMatcher } from './pattern-matcher.js';
  * (`dir` + `!dir/keep`). Excluded directories are not entered unless an exception could re-include something
  * below them. Returns entries keyed by context-relative path, the root as ".".
  *
- * Synchronous on purpose: ten thousand lstat calls through the thread pool cost several times more than
- * the calls themselves, and a walk is a short burst at the start of a build.
+ * A directory's entries are listed with one call (not a thread-pool lstat per file, which cost several times
+ * the calls themselves); with the scanner's `async` form every directory is listed first, several at once on
+ * the thread pool, and the walk over the listings is synchronous.
  */
 export async function walkContext(root: string, matcher: PatternMatcher, scan: DirScanner = nodeScanner): Promise<Map<string, Entry>> {
   const [, listed] = await Promise.all([hasher(), scan.async === undefined ? undefined : prefetchDirs(root, matcher, scan.async)]);
@@ -38,6 +39,11 @@ function statLine(e: Entry): string {
 
 /** What a matcher without patterns says of every path. */
 const NO_MATCH: { matched: boolean; info: MatchInfo } = { matched: false, info: [] };
+
+/** Whether the ignore rules match `rel`, and the match info its children are matched with. */
+function matchOf(matcher: PatternMatcher, rel: string, parentInfo: MatchInfo | undefined): { matched: boolean; info: MatchInfo } {
+  return matcher.patterns.length === 0 ? NO_MATCH : matcher.matches(rel, parentInfo ?? []);
+}
 
 /**
  * Lists a directory with every entry's lstat in one call: `stats` holds DIR_STAT_FIELDS bigints per entry
@@ -99,7 +105,7 @@ function subdirsEntered(l: DirListing, rel: string, matcher: PatternMatcher, par
   l.names.forEach((name, i) => {
     if ((words[2 * i * FIELDS + LOW_WORD]! & 0o170000) !== 0o040000) return;
     const childRel = rel === '' ? name : `${rel}/${name}`;
-    const { matched, info } = matcher.patterns.length === 0 ? NO_MATCH : matcher.matches(childRel, parentInfo ?? []);
+    const { matched, info } = matchOf(matcher, childRel, parentInfo);
     if (!matched || matcher.mayReinclude(childRel)) dirs.push({ rel: childRel, info });
   });
   return dirs;
@@ -175,7 +181,7 @@ function walkDir(
     const type = TYPE_OF_BITS[(mode & 0o170000) >> 12];
     if (type === undefined) continue;
     const childRel = rel === '' ? name : `${rel}/${name}`;
-    const { matched, info } = matcher.patterns.length === 0 ? NO_MATCH : matcher.matches(childRel, parentInfo ?? []);
+    const { matched, info } = matchOf(matcher, childRel, parentInfo);
     const entry = new ScannedEntry(childRel, type, mode & 0o7777, words[2 * (f + 1) + LOW_WORD]!, words[2 * (f + 2) + LOW_WORD]!, stats, f);
     if (keys !== undefined) entry.statKey = keys[i]!;
     if (type === 'symlink') entry.link = readlinkSync(path.join(root, childRel));
