@@ -120,6 +120,36 @@ describe('strata build: instructions and flags (e2e)', function () {
     assert.equal(owner.uid, 0, 'COPY from the context is owned by root');
   });
 
+  it('a COPY of a directory copies its contents: a new destination is 0755 (or --chmod) and --chown-owned, an existing one is left as it was', () => {
+    const dir = env.context('dest-dirs', { 'secret/inner/s.txt': 's\n', Dockerfile: [
+      'FROM busybox',
+      'RUN mkdir -m 0700 /kept && chown 5:6 /kept && mkdir -p -m 0711 /app',
+      'COPY secret /new',
+      'COPY --chown=7:8 secret /new-owned',
+      'COPY --chmod=0750 secret /new-moded',
+      'COPY --chown=7:8 secret /kept',
+      'WORKDIR /app',
+      'COPY secret .',
+      '',
+    ].join('\n') });
+    spawnSync('chmod', ['0700', path.join(dir, 'secret'), path.join(dir, 'secret/inner')]);
+    env.build(dir, ['-t', 'dest-dirs:1']);
+    const fs = env.rootfs('dest-dirs:1');
+    const meta = (p: string) => {
+      const st = lstatSync(path.join(fs, p));
+      return `${(st.mode & 0o7777).toString(8)} ${st.uid}:${st.gid}`;
+    };
+    assert.equal(meta('new'), '755 0:0', 'the source directory\'s own mode is not copied');
+    assert.equal(meta('new/inner'), '700 0:0', 'directories inside keep theirs');
+    assert.equal(meta('new-owned'), '755 7:8');
+    assert.equal(meta('new-owned/inner'), '700 7:8');
+    assert.equal(meta('new-moded'), '750 0:0');
+    assert.equal(meta('kept'), '700 5:6', 'an existing destination keeps its owner and mode, --chown aside');
+    assert.equal(meta('kept/inner'), '700 7:8');
+    assert.equal(meta('app'), '711 0:0', 'COPY into the WORKDIR leaves the WORKDIR as it was');
+    assert.equal(readFileSync(path.join(fs, 'app/inner/s.txt'), 'utf8'), 's\n');
+  });
+
   it('ignores .dockerignore-d files and fails on COPY of one with FILE:LINE', () => {
     const dir = env.context('ignored', { 'keep.txt': 'k', 'secret.key': 's', '.dockerignore': '*.key\n', Dockerfile: 'FROM busybox\nCOPY keep.txt /\nCOPY secret.key /\n' });
     const r = env.strata(['build', '--progress', 'plain', dir]);

@@ -28,6 +28,9 @@ const cases: Array<{ name: string; dir: string; buildArgs?: string[] }> = [
   { name: 'mounts-shell', dir: path.join(fixtures, 'mounts-shell') },
   { name: 'add-url', dir: path.join(fixtures, 'add-url'), buildArgs: ['URL={server}/file.txt', 'TGZ={server}/a.tar.gz'] },
   { name: 'args-stages', dir: path.join(fixtures, 'args-stages'), buildArgs: ['V=override'] },
+  { name: 'copy-paths', dir: path.join(fixtures, 'copy-paths') },
+  { name: 'config-ignore', dir: path.join(fixtures, 'config-ignore') },
+  { name: 'copy-dest-dirs', dir: path.join(fixtures, 'copy-dest-dirs') },
 ];
 
 describe('conformance: strata build vs docker build (BuildKit)', function () {

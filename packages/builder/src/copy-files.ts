@@ -55,10 +55,9 @@ function makeDevice(dest: string, st: SourceStat): Promise<void> {
  * path `dest`, as BuildKit's copy does: directories merged into existing ones, files replaced, symlinks copied
  * as links, hard links within the copy kept, devices made, fifos and sockets skipped, mtimes kept, owner and mode from `attrs` where given. `exclude`
  * filters paths below the source. `fresh` (internal) says `dest` is known not to exist, with the owner this
- * process gets there, so neither a removal nor a chown that changes nothing is needed. `emptyDest` says
- * `dest` is a directory the caller just made (a COPY destination): its entries are fresh too.
+ * process gets there, so neither a removal nor a chown that changes nothing is needed.
  */
-export async function copyEntry(tree: SourceTree, rel: string, dest: string, attrs: CopyAttrs, count: CopyCount, exclude?: PatternMatcher, inSource = '', fresh?: { uid: number; gid: number }, emptyDest = false): Promise<void> {
+export async function copyEntry(tree: SourceTree, rel: string, dest: string, attrs: CopyAttrs, count: CopyCount, exclude?: PatternMatcher, inSource = '', fresh?: { uid: number; gid: number }): Promise<void> {
   const st = (await tree.stat(rel))!;
   const src = tree.abs(rel);
   const { uid, gid, mode, mtime } = ownedAs(st, attrs);
@@ -66,39 +65,7 @@ export async function copyEntry(tree: SourceTree, rel: string, dest: string, att
     const existing = fresh ? undefined : await lstat(dest).catch(() => undefined);
     if (existing && !existing.isDirectory()) await rm(dest, { force: true });
     if (!existing?.isDirectory()) await mkdir(dest);
-    const here = creatorOf(await lstat(dest));
-    // Entries of a directory made here need no removal first, and no chown when the owner is already right
-    // (for a 10,000-file COPY into a new directory that was an rm, a chown and a chmod per file).
-    const childFresh = !existing?.isDirectory() || emptyDest ? here : undefined;
-    const names = await tree.children(rel);
-    const queue = childFresh && count.keep && count.copier && tree.statSync
-      ? await copySmallBatched(tree, rel, src, dest, names, attrs, childFresh, count, inSource, exclude)
-      : [...names];
-    // A few entries at once: file creation dominates, and the kernel overlaps it across inodes. On a failure
-    // every worker is let finish first, so that nothing still writes when the caller unmounts.
-    let failed = false;
-    const settled = await Promise.allSettled(Array.from({ length: Math.min(8, queue.length) }, async () => {
-      for (let n = queue.shift(); n !== undefined && !failed; n = queue.shift()) {
-        const childIn = inSource === '' ? n : `${inSource}/${n}`;
-        if (exclude?.excludes(childIn)) continue;
-        const childRel = rel === '.' ? n : `${rel}/${n}`;
-        try {
-          // A small file or a link into a new directory is copied right here, with sync calls only: the
-          // async path's promises per entry cost a tenth of a 10,000-file copy.
-          const cst = childFresh ? tree.statSync?.(childRel) : undefined;
-          if (cst && (cst.isSymbolicLink() || (cst.isFile() && cst.size <= SMALL_COPY && cst.nlink <= 1n))) {
-            copySmallSync(cst, tree.abs(childRel), path.join(dest, n), leafHow(cst, attrs, childFresh), count);
-          } else {
-            await copyEntry(tree, childRel, path.join(dest, n), attrs, count, exclude, childIn, childFresh);
-          }
-        } catch (e) {
-          failed = true;
-          throw e;
-        }
-      }
-    }));
-    const err = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (err) throw err.reason;
+    await copyChildren(tree, rel, dest, attrs, count, exclude, inSource, !existing?.isDirectory());
     await lchown(dest, uid, gid);
     await chmod(dest, mode);
     await utimes(dest, mtime, mtime);
@@ -115,6 +82,52 @@ export async function copyEntry(tree: SourceTree, rel: string, dest: string, att
   const made = copyLeaf(st, src, dest, how, count).then(() => dest);
   count.inodes.set(key, made);
   await made;
+}
+
+/**
+ * Copies the entries of the source directory `rel` into the directory `dest`, as a COPY of a directory does:
+ * its contents, not the directory itself. `dest` keeps its own owner, mode and times (BuildKit's rule: the
+ * caller makes a new destination 0755, owned by --chown or root; an existing one is left as it was).
+ * `emptyDest` says the caller just made `dest`, so its entries are fresh.
+ */
+export function copyDirContents(tree: SourceTree, rel: string, dest: string, attrs: CopyAttrs, count: CopyCount, exclude: PatternMatcher | undefined, emptyDest: boolean): Promise<void> {
+  return copyChildren(tree, rel, dest, attrs, count, exclude, '', emptyDest);
+}
+
+/** Copies the entries of source directory `rel` into the directory `dest`; `empty`: dest was made just now. */
+async function copyChildren(tree: SourceTree, rel: string, dest: string, attrs: CopyAttrs, count: CopyCount, exclude: PatternMatcher | undefined, inSource: string, empty: boolean): Promise<void> {
+  // Entries of a directory made here need no removal first, and no chown when the owner is already right
+  // (for a 10,000-file COPY into a new directory that was an rm, a chown and a chmod per file).
+  const childFresh = empty ? creatorOf(await lstat(dest)) : undefined;
+  const names = await tree.children(rel);
+  const queue = childFresh && count.keep && count.copier && tree.statSync
+    ? await copySmallBatched(tree, rel, tree.abs(rel), dest, names, attrs, childFresh, count, inSource, exclude)
+    : [...names];
+  // A few entries at once: file creation dominates, and the kernel overlaps it across inodes. On a failure
+  // every worker is let finish first, so that nothing still writes when the caller unmounts.
+  let failed = false;
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(8, queue.length) }, async () => {
+    for (let n = queue.shift(); n !== undefined && !failed; n = queue.shift()) {
+      const childIn = inSource === '' ? n : `${inSource}/${n}`;
+      if (exclude?.excludes(childIn)) continue;
+      const childRel = rel === '.' ? n : `${rel}/${n}`;
+      try {
+        // A small file or a link into a new directory is copied right here, with sync calls only: the
+        // async path's promises per entry cost a tenth of a 10,000-file copy.
+        const cst = childFresh ? tree.statSync?.(childRel) : undefined;
+        if (cst && (cst.isSymbolicLink() || (cst.isFile() && cst.size <= SMALL_COPY && cst.nlink <= 1n))) {
+          copySmallSync(cst, tree.abs(childRel), path.join(dest, n), leafHow(cst, attrs, childFresh), count);
+        } else {
+          await copyEntry(tree, childRel, path.join(dest, n), attrs, count, exclude, childIn, childFresh);
+        }
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+    }
+  }));
+  const err = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (err) throw err.reason;
 }
 
 /** How many bytes of small files one copier call copies at most (their contents are all held at once). */

@@ -2,10 +2,11 @@ import { canonicalJson, digestJson } from './canonical.js';
 import type { Op, OpKind } from './graph.js';
 
 /**
- * Version of the cache key scheme: bump it whenever what goes into a pre-image changes, so keys written by
- * an older scheme can never be taken for keys of this one.
+ * Version of the cache key scheme: bump it whenever what goes into a pre-image changes, or what an op makes
+ * from the same pre-image, so keys written by an older scheme can never be taken for keys of this one.
+ * v3: a COPY of a directory no longer gives the destination directory the source directory's owner and mode.
  */
-export const KEY_VERSION = 2;
+export const KEY_VERSION = 3;
 
 /** A content checksum of the context paths an op reads, as the injected sourceChecksum returns it. */
 export interface SourceDigest {
