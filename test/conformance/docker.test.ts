@@ -31,6 +31,8 @@ const cases: Array<{ name: string; dir: string; buildArgs?: string[] }> = [
   { name: 'copy-paths', dir: path.join(fixtures, 'copy-paths') },
   { name: 'config-ignore', dir: path.join(fixtures, 'config-ignore') },
   { name: 'copy-dest-dirs', dir: path.join(fixtures, 'copy-dest-dirs') },
+  { name: 'stages-fs', dir: path.join(fixtures, 'stages-fs') },
+  { name: 'env-ignore', dir: path.join(fixtures, 'env-ignore') },
 ];
 
 describe('conformance: strata build vs docker build (BuildKit)', function () {
