@@ -33,6 +33,7 @@ const cases: Array<{ name: string; dir: string; buildArgs?: string[] }> = [
   { name: 'copy-dest-dirs', dir: path.join(fixtures, 'copy-dest-dirs') },
   { name: 'stages-fs', dir: path.join(fixtures, 'stages-fs') },
   { name: 'env-ignore', dir: path.join(fixtures, 'env-ignore') },
+  { name: 'add-archives', dir: path.join(fixtures, 'add-archives') },
 ];
 
 describe('conformance: strata build vs docker build (BuildKit)', function () {

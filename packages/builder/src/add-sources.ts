@@ -12,25 +12,86 @@ import { BuildError } from './errors.js';
 /** True for the sources ADD downloads. */
 export const isUrl = (s: string): boolean => /^https?:\/\//i.test(s);
 
-/** The archive formats ADD unpacks, sniffed from the first bytes as Docker does (never from the name). */
+/** The archive formats ADD unpacks, sniffed from the content as Docker does (never from the name). */
 export type ArchiveKind = 'gzip' | 'bzip2' | 'xz' | 'zstd' | 'tar';
 
-/** Which archive a local file is, if any. */
+/** The compression a file's first bytes name, or 'tar' for none. */
+function compressionOf(b: Buffer): ArchiveKind {
+  if (b[0] === 0x1f && b[1] === 0x8b) return 'gzip';
+  if (b.subarray(0, 3).toString('latin1') === 'BZh') return 'bzip2';
+  if (b.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz';
+  if (b.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))) return 'zstd';
+  return 'tar';
+}
+
+/**
+ * True when `b` is a tar header a reader would take: not a zero block, and its checksum right (summed as
+ * unsigned or as signed bytes, as Go's archive/tar accepts both). Old V7 archives have no "ustar" magic, so
+ * the magic is not asked for.
+ */
+export function isTarHeader(b: Buffer): boolean {
+  if (b.length < 512 || b.subarray(0, 512).every((x) => x === 0)) return false;
+  const field = b.subarray(148, 156).toString('latin1').replace(/[\0 ]+$/, '').replace(/^ +/, '');
+  if (!/^[0-7]+$/.test(field)) return false;
+  const want = parseInt(field, 8);
+  let unsigned = 0;
+  let signed = 0;
+  for (let i = 0; i < 512; i++) {
+    const x = i >= 148 && i < 156 ? 0x20 : b[i]!;
+    unsigned += x;
+    signed += x > 127 ? x - 256 : x;
+  }
+  return want === unsigned || want === signed;
+}
+
+/** The first `n` bytes of `stream` (fewer at its end or on an error), then the stream is let go. */
+async function headOf(stream: Readable, n: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let have = 0;
+  try {
+    for await (const c of stream) {
+      parts.push(c as Buffer);
+      have += (c as Buffer).length;
+      if (have >= n) break;
+    }
+  } catch {
+    // A corrupt stream: whatever came before the error is the head.
+  } finally {
+    stream.destroy();
+  }
+  return Buffer.concat(parts).subarray(0, n);
+}
+
+/** The first `n` bytes of what `tool -dc` makes of `file`; the tool is stopped once they are read. */
+async function toolHead(tool: string, file: string, n: number): Promise<Buffer> {
+  const p = spawn(tool, ['-dc', file], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const exited = new Promise<void>((resolve) => { p.on('close', () => resolve()); p.on('error', () => resolve()); });
+  const head = await headOf(p.stdout, n);
+  p.kill();
+  await exited;
+  return head;
+}
+
+/**
+ * Which archive a local file is, if any: as Docker decides, a file is unpacked when its content, decompressed
+ * where its first bytes name gzip, bzip2, xz or zstd, starts with a valid tar header. Anything else (a gzipped
+ * text file, an empty tar, a corrupt stream) is copied as it is.
+ */
 export async function sniffArchive(file: string): Promise<ArchiveKind | undefined> {
   const fh = await open(file, 'r');
+  let kind: ArchiveKind;
+  let head: Buffer;
   try {
-    const head = Buffer.alloc(512);
+    head = Buffer.alloc(512);
     const { bytesRead } = await fh.read(head, 0, 512, 0);
-    const b = head.subarray(0, bytesRead);
-    if (b[0] === 0x1f && b[1] === 0x8b) return 'gzip';
-    if (b.subarray(0, 3).toString('latin1') === 'BZh') return 'bzip2';
-    if (b.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz';
-    if (b.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))) return 'zstd';
-    if (bytesRead >= 262 && b.subarray(257, 262).toString('latin1') === 'ustar') return 'tar';
-    return undefined;
+    head = head.subarray(0, bytesRead);
+    kind = compressionOf(head);
   } finally {
     await fh.close();
   }
+  if (kind === 'gzip' || kind === 'zstd') head = await headOf(decompress(createReadStream(file)), 512);
+  else if (kind !== 'tar') head = await toolHead(kind, file, 512);
+  return isTarHeader(head) ? kind : undefined;
 }
 
 /** Decompresses with a tool where Node has no codec (bzip2, xz: Debian's own binaries). */

@@ -5,7 +5,7 @@ import { resolveInRoot, resolveUser } from '@strata/executor';
 import type { CopyAction, FileOp, MkdirAction } from '@strata/planner';
 import type { LayerChain } from '@strata/cache';
 import { nativeSmallFileCopier } from '@strata/snapshot';
-import { isUrl, placeDownload, sniffArchive, unpackArchive, urlFileName, type Downloads } from './add-sources.js';
+import { isUrl, placeDownload, sniffArchive, unpackArchive, urlFileName, type ArchiveKind, type Downloads } from './add-sources.js';
 import { copyDirContents, copyEntry, mkdirOwned, type CopyAttrs } from './copy-files.js';
 import { BuildError } from './errors.js';
 import { contextTree, dirTree, matchSourceNamed, type SourceTree } from './source-tree.js';
@@ -91,6 +91,7 @@ async function copyAction(svc: StepServices, rootfs: string, a: CopyAction, tree
     if (matches.length > 1 && !destIsDir) await intoDir();
     for (const { path: m, name } of matches) {
       const st = (await tree.stat(m))!;
+      let archive: ArchiveKind | undefined;
       if (a.parents) {
         const target = path.join(await intoDir(), m);
         await mkdirOwned(rootfs, path.posix.join(a.dest, path.posix.dirname(m)), ownerIds.uid, ownerIds.gid);
@@ -109,8 +110,8 @@ async function copyAction(svc: StepServices, rootfs: string, a: CopyAction, tree
         } else {
           await copyDirContents(tree, m, dir, attrs, count, exclude, !existed);
         }
-      } else if (a.add && a.unpack !== false && fromContext && (await sniffArchive(tree.abs(m)))) {
-        await unpackArchive(tree.abs(m), (await sniffArchive(tree.abs(m)))!, await mkdirOwned(rootfs, a.dest, ownerIds.uid, ownerIds.gid));
+      } else if (a.add && a.unpack !== false && fromContext && (archive = await sniffArchive(tree.abs(m)))) {
+        await unpackArchive(tree.abs(m), archive, await mkdirOwned(rootfs, a.dest, ownerIds.uid, ownerIds.gid));
       } else {
         // A link named as a source is followed, but the copy keeps the link's name (BuildKit).
         const target = destIsDir || matches.length > 1 || many ? path.join(await intoDir(), name) : destHost;
