@@ -34,6 +34,7 @@ const cases: Array<{ name: string; dir: string; buildArgs?: string[] }> = [
   { name: 'stages-fs', dir: path.join(fixtures, 'stages-fs') },
   { name: 'env-ignore', dir: path.join(fixtures, 'env-ignore') },
   { name: 'add-archives', dir: path.join(fixtures, 'add-archives') },
+  { name: 'run-env-mounts', dir: path.join(fixtures, 'run-env-mounts') },
 ];
 
 describe('conformance: strata build vs docker build (BuildKit)', function () {
