@@ -30,10 +30,10 @@ export class BuildEnv {
     makeBusybox(this.root);
   }
 
-  /** Runs `strata ARGS` against this root; never throws. */
-  strata(args: string[], env: NodeJS.ProcessEnv = {}, cwd = this.work): SpawnSyncReturns<string> {
+  /** Runs `strata ARGS` against this root, `input` on its standard input; never throws. */
+  strata(args: string[], env: NodeJS.ProcessEnv = {}, cwd = this.work, input?: string | Buffer): SpawnSyncReturns<string> {
     return spawnSync(freshBundle(), args, {
-      encoding: 'utf8', cwd, env: { ...process.env, STRATA_ROOT: this.root, ...env }, maxBuffer: 64 << 20,
+      encoding: 'utf8', cwd, env: { ...process.env, STRATA_ROOT: this.root, ...env }, maxBuffer: 64 << 20, ...(input !== undefined ? { input } : {}),
     });
   }
 

@@ -16,7 +16,7 @@ export const isUrl = (s: string): boolean => /^https?:\/\//i.test(s);
 export type ArchiveKind = 'gzip' | 'bzip2' | 'xz' | 'zstd' | 'tar';
 
 /** The compression a file's first bytes name, or 'tar' for none. */
-function compressionOf(b: Buffer): ArchiveKind {
+export function compressionOf(b: Buffer): ArchiveKind {
   if (b[0] === 0x1f && b[1] === 0x8b) return 'gzip';
   if (b.subarray(0, 3).toString('latin1') === 'BZh') return 'bzip2';
   if (b.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz';

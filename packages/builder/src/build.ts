@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { parse, toStages } from '@strata/dockerfile';
 import { BuildContext, checksumSources } from '@strata/context';
 import type { SecretSource } from '@strata/executor';
@@ -19,15 +19,19 @@ import { BuildRecorder } from './build-record.js';
 import { reapStale } from './stale.js';
 import { LazySnapshotter } from './lazy-snapshotter.js';
 import { Downloads } from './add-sources.js';
+import { buildInput, stdinContext, type BuildInput } from './build-input.js';
 import type { CacheSpec, MountSyncStats } from '@strata/cache';
 import { RemoteSources, retryBadBlobs, type ImportStats } from './remote-cache.js';
 import { exportBuildCache, importBuildMounts, usableTargets, type CacheExportReport } from './remote-export.js';
 
 /** Everything `strata build` can be told. */
 export interface BuildOptions {
+  /** The context directory, or `-`: a tar archive of it (plain or compressed) or a Dockerfile alone on `stdin`. */
   contextDir: string;
-  /** Dockerfile path; default CONTEXT/Dockerfile. */
+  /** Dockerfile path; default CONTEXT/Dockerfile; `-` reads it from `stdin`; with CONTEXT `-` a path inside the archive. */
   dockerfile?: string;
+  /** Standard input, read for `-` (default process.stdin). */
+  stdin?: Readable;
   /** Names in the local store (-t, repeatable). */
   tags?: string[];
   target?: string;
@@ -103,20 +107,22 @@ function sourceDateEpoch(o: BuildOptions): number | undefined {
  * image → store it under its names and write the requested outputs.
  */
 export async function build(o: BuildOptions): Promise<BuildResult> {
-  const contextDir = path.resolve(o.contextDir);
-  const dockerfilePath = path.resolve(o.dockerfile ?? path.join(contextDir, 'Dockerfile'));
-  const filename = path.relative(process.cwd(), dockerfilePath) || dockerfilePath;
-  let text: string;
+  const root = path.resolve(o.stateRoot ?? defaultStateRoot());
+  if (o.contextDir === '-' && o.dockerfile === '-') throw new BuildError('the context and the Dockerfile cannot both come from standard input (CONTEXT - with -f -)');
+  const stdin = o.stdin ?? process.stdin;
+  const fromStdin = o.contextDir === '-' ? await stdinContext(stdin, path.join(root, 'tmp')) : undefined;
   try {
-    text = readFileSync(dockerfilePath, 'utf8');
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new BuildError(`${filename}: cannot read the Dockerfile (${e.code ?? e.message})`);
+    return await buildFrom(o, root, await buildInput(o.contextDir, o.dockerfile, stdin, fromStdin));
+  } finally {
+    await fromStdin?.dispose();
   }
+}
+
+async function buildFrom(o: BuildOptions, root: string, input: BuildInput): Promise<BuildResult> {
+  const { contextDir, dockerfilePath, text, filename } = input;
   const buildArgs = o.buildArgs ?? {};
   const tree = parse(text, { filename });
   const stages = toStages(tree, { buildArgs, ...(o.platform ? { platform: o.platform } : {}) });
-  const root = path.resolve(o.stateRoot ?? defaultStateRoot());
   const store = new LocalStore(root);
   const downloads = new Downloads(path.join(root, 'tmp'));
   try {
@@ -137,7 +143,10 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
     const bases = new BaseImages(store);
     const graph = await compile(stages, { buildArgs, resolveImage: bases.resolve, filename, ...(o.target ? { target: o.target } : {}) });
     let ctx: Promise<BuildContext> | undefined;
-    const context = () => (ctx ??= BuildContext.open(contextDir, { stateRoot: root, dockerfilePath, scanDir: nativeDirScanner() }));
+    const context = () => (ctx ??= BuildContext.open(contextDir, {
+      ...(input.keepContextState ? { stateRoot: root } : {}), ...(dockerfilePath !== undefined ? { dockerfilePath } : {}),
+      ...(input.contextLabel !== undefined ? { label: input.contextLabel } : {}), scanDir: nativeDirScanner(),
+    }));
     const sourceChecksum: SourceChecksumFn = async (req) =>
       checksumSources(await context(), req.sources, { excludes: req.exclude, dropMode: req.dropMode, dropOwner: req.dropOwner });
     const epoch = sourceDateEpoch(o);

@@ -10,10 +10,13 @@ import type { Snapshotter } from '@strata/snapshot';
  */
 export const scratchName = (kind: string): string => `${kind}-${process.pid}-`;
 
-const OWNED = /^(?:step|view|unpack|run|empty|output|download|exec)-(\d+)-/;
+const OWNED = /^(?:step|view|unpack|run|empty|output|download|exec|stdin)-(\d+)-/;
 
-/** A RUN's executor scratch (its generated /etc files): plain files only, never a mount point of ours. */
-const EXEC_SCRATCH = /^exec-\d+-/;
+/**
+ * Scratch that holds plain files only, never a mount point of ours: a RUN's executor scratch (its generated
+ * /etc files), a context unpacked from standard input.
+ */
+const EXEC_SCRATCH = /^(?:exec|stdin)-\d+-/;
 
 function alive(pid: number): boolean {
   if (pid === process.pid) return true;

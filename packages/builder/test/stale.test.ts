@@ -16,20 +16,23 @@ describe('reapStale', function () {
     fs.rmSync(root, { recursive: true, force: true });
   });
 
-  it('removes a dead process\'s executor scratch with its files, and keeps a live one\'s', async function () {
+  it('removes a dead process\'s executor scratch and stdin context with their files, and keeps a live one\'s', async function () {
     const dead = spawnSync('true').pid!;
     const tmp = path.join(root, 'tmp');
     const deadExec = path.join(tmp, `exec-${dead}-abc123`);
     const liveExec = path.join(tmp, `${scratchName('exec')}def456`);
     const deadStep = path.join(tmp, `step-${dead}-ghi789`);
-    for (const d of [deadExec, liveExec, deadStep]) fs.mkdirSync(d, { recursive: true });
+    const deadStdin = path.join(tmp, `stdin-${dead}-mno345`);
+    for (const d of [deadExec, liveExec, deadStep, path.join(deadStdin, 'context', 'src')]) fs.mkdirSync(d, { recursive: true });
+    fs.writeFileSync(path.join(deadStdin, 'context', 'src', 'a.txt'), 'a');
     for (const d of [deadExec, liveExec]) {
       fs.writeFileSync(path.join(d, 'hosts'), '127.0.0.1 localhost\n');
       fs.writeFileSync(path.join(d, 'resolv.conf'), '');
     }
     const snap = await openSnapshotter({ root });
-    assert.equal(await reapStale(root, snap), 2);
+    assert.equal(await reapStale(root, snap), 3);
     assert.equal(fs.existsSync(deadExec), false);
+    assert.equal(fs.existsSync(deadStdin), false, 'a context unpacked from stdin goes with its files');
     assert.equal(fs.existsSync(deadStep), false);
     assert.deepEqual(fs.readdirSync(liveExec).sort(), ['hosts', 'resolv.conf']);
   });

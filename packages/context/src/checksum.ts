@@ -43,7 +43,7 @@ export async function checksumSources(ctx: BuildContext, sources: string[], opts
     const rel = scoped(source);
     const wild = hasWildcard(rel);
     const matched = wild ? expandWildcard(ctx, rel) : [resolveLinks(ctx, rel, source)].filter(isString);
-    if (matched.length === 0 && (!wild || opts.allowEmptyWildcard === false)) throw new SourceNotFoundError(source, ctx.dir);
+    if (matched.length === 0 && (!wild || opts.allowEmptyWildcard === false)) throw new SourceNotFoundError(source, ctx.label);
     const roots = matched.filter((m) => m === '.' || excludes?.matches(path.posix.basename(m), []).matched !== true);
     plan.push({ source: rel, roots });
   }

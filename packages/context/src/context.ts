@@ -32,6 +32,8 @@ export interface OpenOptions {
   concurrency?: number;
   /** Changes this close to the time of hashing are not trusted next time (tests set 0). */
   racyWindowNs?: bigint;
+  /** How errors name the context (default its path): e.g. a scratch context unpacked from standard input. */
+  label?: string;
 }
 
 /** The parts of a fingerprint: what the file holds and what describes it. */
@@ -60,6 +62,8 @@ export interface HashStats {
 export class BuildContext {
   /** Counters since open. */
   readonly stats: HashStats = { hashed: 0, reused: 0 };
+  /** How errors name the context. */
+  label: string;
   private readonly records = new Map<string, FingerprintParts>();
   /** Paths whose record was made in this build too close to their last change to be trusted later. */
   private readonly racy = new Set<string>();
@@ -84,6 +88,7 @@ export class BuildContext {
   ) {
     this.loadedIndex = stateDir === undefined ? undefined : null;
     this.loadedMemo = stateDir === undefined ? undefined : null;
+    this.label = dir;
   }
 
   /** The stat index, read on first use; records of paths gone from the context are dropped then. */
@@ -153,7 +158,9 @@ export class BuildContext {
     const matcher = new PatternMatcher(ignore.patterns, ignore.file ?? '.dockerignore');
     const entries = await walkContext(real, matcher, opts.scanDir);
     const stateDir = opts.stateRoot === undefined ? undefined : path.join(opts.stateRoot, 'contexts', id);
-    return new BuildContext(real, id, ignore, entries, stateDir, opts.racyWindowNs, opts.readXattrs, opts.concurrency ?? 4);
+    const ctx = new BuildContext(real, id, ignore, entries, stateDir, opts.racyWindowNs, opts.readXattrs, opts.concurrency ?? 4);
+    if (opts.label !== undefined) ctx.label = opts.label;
+    return ctx;
   }
 
   /**

@@ -87,10 +87,13 @@ function sshAgents(list: string[]): Record<string, string> {
 export const command: Command = {
   name: 'build',
   summary: 'build an image from a Dockerfile (docker build)',
-  usage: `Usage: strata build [OPTIONS] CONTEXT
+  usage: `Usage: strata build [OPTIONS] CONTEXT|-
+
+CONTEXT - reads the context from standard input: a tar archive (plain, gzip, bzip2, xz or zstd), or a
+Dockerfile alone (then the context is empty).
 
   -t, --tag NAME             name the image in the local store (repeatable)
-  -f, --file FILE            Dockerfile (default CONTEXT/Dockerfile)
+  -f, --file FILE            Dockerfile (default CONTEXT/Dockerfile; - reads it from standard input)
       --target STAGE         build this stage (only the stages it needs run)
       --build-arg K=V        set a build argument (K alone: from the environment)
       --platform OS/ARCH     target platform (default the host's)
@@ -131,6 +134,7 @@ SOURCE_DATE_EPOCH (environment or --build-arg) makes the image reproducible.`,
     try {
       res = await build({
         contextDir: p.positionals[0]!,
+        stdin: process.stdin,
         ...(str(p, 'file') ? { dockerfile: str(p, 'file')! } : {}),
         tags,
         ...(str(p, 'target') ? { target: str(p, 'target')! } : {}),
