@@ -150,6 +150,22 @@ describe('strata build: instructions and flags (e2e)', function () {
     assert.equal(readFileSync(path.join(fs, 'app/inner/s.txt'), 'utf8'), 's\n');
   });
 
+  it('--label sets image labels over the Dockerfile\'s (no history entry); --network none takes RUNs off the host network, keyed apart', () => {
+    const dir = env.context('label-net', { Dockerfile: 'FROM busybox\nLABEL a=dockerfile keep=yes\nRUN ip link | grep -c "^[0-9]" > /links.txt\n' });
+    env.build(dir, ['-t', 'labnet:host', '--label', 'a=cli', '--label', 'rev=abc', '--label', 'bare']);
+    const c = env.config('labnet:host');
+    assert.deepEqual((c.config as { Labels: unknown }).Labels, { a: 'cli', keep: 'yes', rev: 'abc', bare: '' });
+    assert.equal(c.history.length, env.config('busybox:latest').history.length + 2, 'LABEL and RUN only');
+    const hostLinks = Number(readFileSync(path.join(env.rootfs('labnet:host'), 'links.txt'), 'utf8'));
+    const log = env.build(dir, ['-t', 'labnet:none', '--network', 'none']);
+    assert.match(log, /cache miss: RUN line 3: network changed: "default" → "none"/);
+    assert.equal(readFileSync(path.join(env.rootfs('labnet:none'), 'links.txt'), 'utf8'), '1\n', 'loopback only');
+    assert.ok(hostLinks >= 1);
+    const bad = env.strata(['build', '--network', 'bridge', dir]);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--network bridge: want default, none or host/);
+  });
+
   it('ignores .dockerignore-d files and fails on COPY of one with FILE:LINE', () => {
     const dir = env.context('ignored', { 'keep.txt': 'k', 'secret.key': 's', '.dockerignore': '*.key\n', Dockerfile: 'FROM busybox\nCOPY keep.txt /\nCOPY secret.key /\n' });
     const r = env.strata(['build', '--progress', 'plain', dir]);

@@ -8,9 +8,10 @@ import type { LayerChain } from '@strata/cache';
  * when it ran (kept in its cache record, so a fully cached rebuild gives the same digest, as BuildKit's does);
  * a metadata step takes the time of the step before it. When no step of the stage has a time (metadata
  * only), `epoch` (SOURCE_DATE_EPOCH) when given, else the base image's own time, so a metadata-only
- * Dockerfile rebuilt unchanged gives the same image, as BuildKit's does; now only without either.
+ * Dockerfile rebuilt unchanged gives the same image, as BuildKit's does; now only without either. `labels`
+ * (`--label`) are added to the config's, over the Dockerfile's.
  */
-export function assembleImage(graph: Graph, solved: SolveResult<LayerChain>, cs: BlobSource, epoch?: string): MemoryImage {
+export function assembleImage(graph: Graph, solved: SolveResult<LayerChain>, cs: BlobSource, epoch?: string, labels?: Record<string, string>): MemoryImage {
   const plan = graph.stages.get(graph.target)!;
   const layers = solved.head === null ? [] : solved.outcomes.get(solved.head)?.state.layers ?? [];
   const config: ImageConfig = structuredClone(plan.config);
@@ -29,6 +30,7 @@ export function assembleImage(graph: Graph, solved: SolveResult<LayerChain>, cs:
   });
   config.created = created ?? fallback;
   config.rootfs = { type: 'layers', diff_ids: layers.map((l) => l.diffId) };
+  if (labels && Object.keys(labels).length > 0) config.config = { ...config.config, Labels: { ...config.config?.Labels, ...labels } };
   const rawConfig = jsonBytes(config);
   const manifest: Manifest = {
     schemaVersion: 2,

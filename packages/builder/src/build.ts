@@ -38,6 +38,10 @@ export interface BuildOptions {
   buildArgs?: Record<string, string>;
   /** Target platform, `os/arch[/variant]`; default the host's. */
   platform?: string;
+  /** `--label`: labels set on the image (not on its steps: no cache key changes). */
+  labels?: Record<string, string>;
+  /** `--network`: the network of every RUN without its own --network (default: the host's, as BuildKit's). */
+  network?: 'default' | 'none' | 'host';
   noCache?: boolean;
   noCacheFilter?: string[];
   stateRoot?: string;
@@ -141,7 +145,7 @@ async function buildFrom(o: BuildOptions, root: string, input: BuildInput): Prom
     const checked = remote.check();
     checked.catch(() => {});
     const bases = new BaseImages(store);
-    const graph = await compile(stages, { buildArgs, resolveImage: bases.resolve, filename, ...(o.target ? { target: o.target } : {}) });
+    const graph = await compile(stages, { buildArgs, resolveImage: bases.resolve, filename, ...(o.target ? { target: o.target } : {}), ...(o.network ? { network: o.network } : {}) });
     let ctx: Promise<BuildContext> | undefined;
     const context = () => (ctx ??= BuildContext.open(contextDir, {
       ...(input.keepContextState ? { stateRoot: root } : {}), ...(dockerfilePath !== undefined ? { dockerfilePath } : {}),
@@ -183,7 +187,7 @@ async function buildFrom(o: BuildOptions, root: string, input: BuildInput): Prom
       throw e;
     });
     if (ctx) await (await ctx).save();
-    const image = assembleImage(graph, solved, svc.blobs ?? store.content, epoch !== undefined ? now() : undefined);
+    const image = assembleImage(graph, solved, svc.blobs ?? store.content, epoch !== undefined ? now() : undefined, o.labels);
     await store.save(image, o.tags ?? []);
     await writeOutputs(store, image, o.outputs ?? [], o.tags ?? []);
     await recorder.save(root, (await image.manifest()).config.digest);

@@ -42,6 +42,8 @@ export interface CompilerContext {
   stages: Stages;
   filename: string;
   buildArgs: Record<string, string>;
+  /** The network of a RUN without --network (`--network` of the build); 'default' when not given. */
+  network: 'default' | 'none' | 'host';
   /** Add an op (its id is computed) and return its id; an identical op is reused. */
   addOp(op: NewOp): string;
   /** The head op of a referenced stage or the source op of a referenced image. */

@@ -20,6 +20,8 @@ export interface CompileOptions {
   resolveImage: ImageResolver;
   /** Dockerfile name for messages. */
   filename?: string;
+  /** `--network` of the build: the network of every RUN without its own --network (part of their keys). */
+  network?: 'default' | 'none' | 'host';
 }
 
 /**
@@ -68,6 +70,7 @@ export async function compile(stages: Stages, opts: CompileOptions): Promise<Gra
     stages,
     filename,
     buildArgs: opts.buildArgs ?? {},
+    network: opts.network ?? 'default',
     addOp,
     refHead: async (ref: StageRef, st: StageState, line: number) => {
       if (ref.kind === 'stage') return (await stagePlan(ref.index)).head;

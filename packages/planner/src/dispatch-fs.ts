@@ -62,7 +62,7 @@ export async function dispatchRun(cx: CompilerContext, st: StageState, ins: RunI
     argv, envList, proxyEnv, files,
     cwd: st.config.WorkingDir || '/',
     user: st.config.User ?? '',
-    network: ins.network,
+    network: ins.network === 'default' ? cx.network : ins.network,
     security: ins.security,
     mounts,
     platform: st.platform,

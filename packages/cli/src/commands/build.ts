@@ -11,6 +11,8 @@ const spec = {
   target: { type: 'string' },
   'build-arg': { type: 'multi' },
   platform: { type: 'string' },
+  label: { type: 'multi' },
+  network: { type: 'string' },
   'no-cache': { type: 'boolean' },
   'no-cache-filter': { type: 'multi' },
   secret: { type: 'multi' },
@@ -51,6 +53,18 @@ function buildArgs(list: string[]): Record<string, string> {
     if (i === 0) throw new UsageError(`--build-arg ${a}: missing name`);
     if (i > 0) out[a.slice(0, i)] = a.slice(i + 1);
     else if (process.env[a] !== undefined) out[a] = process.env[a]!;
+  }
+  return out;
+}
+
+/** `--label K=V` (a bare K sets an empty label, as docker build does). */
+function labels(list: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const l of list) {
+    const i = l.indexOf('=');
+    if (i === 0) throw new UsageError(`--label ${l}: missing name`);
+    if (i > 0) out[l.slice(0, i)] = l.slice(i + 1);
+    else out[l] = '';
   }
   return out;
 }
@@ -97,6 +111,8 @@ Dockerfile alone (then the context is empty).
       --target STAGE         build this stage (only the stages it needs run)
       --build-arg K=V        set a build argument (K alone: from the environment)
       --platform OS/ARCH     target platform (default the host's)
+      --label K=V            set a label on the image (repeatable)
+      --network default|none|host   network of RUN steps without their own --network (default: the host's)
       --no-cache             run every step; --no-cache-filter STAGE for one stage
       --secret id=X,src=F|env=V  secrets for RUN --mount=type=secret
       --ssh default[=SOCK]   agent sockets for RUN --mount=type=ssh
@@ -126,6 +142,8 @@ SOURCE_DATE_EPOCH (environment or --build-arg) makes the image reproducible.`,
     const driver = str(p, 'driver');
     if (driver && !['overlay', 'unionfs', 'copy', 'auto'].includes(driver)) throw new UsageError(`--driver ${driver}: want overlay, unionfs or copy`);
     if (flag(p, 'push') && multi(p, 'tag').length === 0) throw new UsageError('--push needs at least one -t NAME');
+    const network = str(p, 'network');
+    if (network !== undefined && !['default', 'none', 'host'].includes(network)) throw new UsageError(`--network ${network}: want default, none or host`);
     const compression = str(p, 'compression') ?? 'none';
     if (!['none', 'gzip', 'zstd'].includes(compression)) throw new UsageError(`--compression ${compression}: want none, gzip or zstd`);
     const tags = multi(p, 'tag');
@@ -140,6 +158,8 @@ SOURCE_DATE_EPOCH (environment or --build-arg) makes the image reproducible.`,
         ...(str(p, 'target') ? { target: str(p, 'target')! } : {}),
         buildArgs: buildArgs(multi(p, 'build-arg')),
         ...(str(p, 'platform') ? { platform: str(p, 'platform')! } : {}),
+        labels: labels(multi(p, 'label')),
+        ...(network ? { network: network as 'none' } : {}),
         noCache: flag(p, 'no-cache'),
         noCacheFilter: multi(p, 'no-cache-filter'),
         secrets: secrets(multi(p, 'secret')),
