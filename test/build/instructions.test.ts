@@ -150,7 +150,7 @@ describe('strata build: instructions and flags (e2e)', function () {
     assert.equal(readFileSync(path.join(fs, 'app/inner/s.txt'), 'utf8'), 's\n');
   });
 
-  it('--label sets image labels over the Dockerfile\'s (no history entry); --network none takes RUNs off the host network, keyed apart', () => {
+  it('--label sets image labels over the Dockerfile\'s (no history entry); --network none takes RUNs off the host network and --add-host adds /etc/hosts lines, both keyed', () => {
     const dir = env.context('label-net', { Dockerfile: 'FROM busybox\nLABEL a=dockerfile keep=yes\nRUN ip link | grep -c "^[0-9]" > /links.txt\n' });
     env.build(dir, ['-t', 'labnet:host', '--label', 'a=cli', '--label', 'rev=abc', '--label', 'bare']);
     const c = env.config('labnet:host');
@@ -161,6 +161,15 @@ describe('strata build: instructions and flags (e2e)', function () {
     assert.match(log, /cache miss: RUN line 3: network changed: "default" → "none"/);
     assert.equal(readFileSync(path.join(env.rootfs('labnet:none'), 'links.txt'), 'utf8'), '1\n', 'loopback only');
     assert.ok(hostLinks >= 1);
+    const hosts = env.context('add-host', { Dockerfile: 'FROM busybox\nRUN tail -2 /etc/hosts > /hosts-tail.txt\n' });
+    env.build(hosts, ['-t', 'labnet:hosts', '--add-host', 'db:10.1.2.3', '--add-host', 'v6=[::5]']);
+    assert.equal(readFileSync(path.join(env.rootfs('labnet:hosts'), 'hosts-tail.txt'), 'utf8'), '10.1.2.3\tdb\n::5\tv6\n');
+    assert.match(env.build(hosts, ['--add-host', 'db:10.1.2.4']), /extraHosts changed/, '--add-host is part of the key');
+    const run = env.strata(['run', '--add-host', 'x:1.2.3.4', 'busybox:latest', 'tail', '-1', '/etc/hosts']);
+    assert.equal(run.stdout, '1.2.3.4\tx\n', run.stderr);
+    const gateway = env.strata(['build', '--add-host', 'db:host-gateway', hosts]);
+    assert.equal(gateway.status, 2);
+    assert.match(gateway.stderr, /^strata: --add-host db:host-gateway: want HOST:IP with an IP address/);
     const bad = env.strata(['build', '--network', 'bridge', dir]);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /--network bridge: want default, none or host/);

@@ -42,6 +42,8 @@ export interface BuildOptions {
   labels?: Record<string, string>;
   /** `--network`: the network of every RUN without its own --network (default: the host's, as BuildKit's). */
   network?: 'default' | 'none' | 'host';
+  /** `--add-host`: `host ip` entries for every RUN's /etc/hosts (parse them with parseAddHost). */
+  extraHosts?: string[];
   noCache?: boolean;
   noCacheFilter?: string[];
   stateRoot?: string;
@@ -145,7 +147,7 @@ async function buildFrom(o: BuildOptions, root: string, input: BuildInput): Prom
     const checked = remote.check();
     checked.catch(() => {});
     const bases = new BaseImages(store);
-    const graph = await compile(stages, { buildArgs, resolveImage: bases.resolve, filename, ...(o.target ? { target: o.target } : {}), ...(o.network ? { network: o.network } : {}) });
+    const graph = await compile(stages, { buildArgs, resolveImage: bases.resolve, filename, ...(o.target ? { target: o.target } : {}), ...(o.network ? { network: o.network } : {}), ...(o.extraHosts ? { extraHosts: o.extraHosts } : {}) });
     let ctx: Promise<BuildContext> | undefined;
     const context = () => (ctx ??= BuildContext.open(contextDir, {
       ...(input.keepContextState ? { stateRoot: root } : {}), ...(dockerfilePath !== undefined ? { dockerfilePath } : {}),

@@ -101,6 +101,7 @@ export async function runExec(svc: StepServices, op: ExecOp, inp: ExecInputs): P
         hostname: 'strata',
         etcHostname: false,
         network: op.network === 'none' ? 'none' : 'host',
+        extraHosts: op.extraHosts,
         mounts: prepared.mounts,
         stdin: 'ignore',
         stdout: sink('stdout'),

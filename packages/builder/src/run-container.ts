@@ -20,6 +20,8 @@ export interface RunContainerOptions {
   workdir?: string;
   hostname?: string;
   network?: 'none' | 'host';
+  /** `--add-host`: `host ip` lines for /etc/hosts. */
+  extraHosts?: string[];
   /** `--mount` texts with RUN --mount semantics (bind sources are host paths). */
   mounts?: string[];
   stateRoot?: string;
@@ -81,6 +83,7 @@ export async function runContainer(o: RunContainerOptions): Promise<RunResult> {
       user: o.user ?? cfg.User,
       hostname,
       network: o.network ?? 'none',
+      ...(o.extraHosts ? { extraHosts: o.extraHosts } : {}),
       mounts: prepared.mounts,
       stdin: o.stdin ?? 'ignore',
       stdout: o.stdout,

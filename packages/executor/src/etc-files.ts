@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import type { ExecMount } from './spec.js';
 
@@ -38,10 +39,19 @@ export async function resolvConf(network: 'none' | 'host'): Promise<string> {
 /**
  * Writes hosts, resolv.conf and (unless `withHostname` is false) hostname into `dir` and returns their bind
  * mounts. Build steps leave /etc/hostname to the image, as BuildKit does, so a RUN may remove or replace it.
+ * `extraHosts` (`host ip` each, from --add-host) are appended to hosts as `ip<TAB>host`.
  */
-export async function etcMounts(dir: string, hostname: string, network: 'none' | 'host', withHostname = true): Promise<ExecMount[]> {
+export async function etcMounts(dir: string, hostname: string, network: 'none' | 'host', withHostname = true, extraHosts: string[] = []): Promise<ExecMount[]> {
+  let hosts = network === 'host' ? readHost('/etc/hosts') ?? hostsFile(hostname) : hostsFile(hostname);
+  if (extraHosts.length > 0) {
+    if (!hosts.endsWith('\n')) hosts += '\n';
+    for (const e of extraHosts) {
+      const [host, ip] = e.split(' ');
+      hosts += `${ip}\t${host}\n`;
+    }
+  }
   const files: Array<[string, string]> = [
-    ['hosts', network === 'host' ? readHost('/etc/hosts') ?? hostsFile(hostname) : hostsFile(hostname)],
+    ['hosts', hosts],
     ['resolv.conf', await resolvConf(network)],
   ];
   if (withHostname) files.push(['hostname', `${hostname}\n`]);
@@ -52,4 +62,19 @@ export async function etcMounts(dir: string, hostname: string, network: 'none' |
     mounts.push({ type: 'bind', source, target: `/etc/${name}` });
   }
   return mounts;
+}
+
+/**
+ * `--add-host` as docker takes it, `host:ip` or `host=ip` (an IPv6 address keeps its colons, brackets
+ * allowed), as the `host ip` entry etcMounts wants; undefined when malformed (docker's `host-gateway` is
+ * not an address here either).
+ */
+export function parseAddHost(s: string): string | undefined {
+  const i = s.includes('=') ? s.indexOf('=') : s.indexOf(':');
+  if (i <= 0) return undefined;
+  const host = s.slice(0, i);
+  let ip = s.slice(i + 1);
+  if (ip.startsWith('[') && ip.endsWith(']')) ip = ip.slice(1, -1);
+  if (!/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(host) || isIP(ip) === 0) return undefined;
+  return `${host} ${ip}`;
 }

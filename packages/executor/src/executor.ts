@@ -95,7 +95,7 @@ export class Executor {
     let writable = false;
     const scratch = mkdtempSync(path.join(this.opts.tmpDir ?? os.tmpdir(), this.opts.scratchPrefix ?? 'strata-run-'));
     try {
-      const mounts: LaunchSpec['mounts'] = await etcMounts(scratch, hostname, network, spec.etcHostname !== false);
+      const mounts: LaunchSpec['mounts'] = await etcMounts(scratch, hostname, network, spec.etcHostname !== false, spec.extraHosts);
       let n = 0;
       for (const m of spec.mounts ?? []) {
         if (m.type !== 'overlay') { mounts.push(m); continue; }

@@ -6,7 +6,7 @@ export { resolveUser, type ResolvedUser } from './user.js';
 export { resolveInRoot } from './in-root.js';
 export { launcherPath } from './launcher.js';
 export { zygotePath } from './zygote.js';
-export { hostsFile } from './etc-files.js';
+export { hostsFile, parseAddHost } from './etc-files.js';
 export { holdCacheDir, type CacheSharing, type HeldCacheDir } from './cache-dir.js';
 export {
   parseRunMount, prepareRunMounts,

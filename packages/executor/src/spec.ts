@@ -34,6 +34,8 @@ export interface RunSpec {
   /** Bind a generated /etc/hostname (docker run does; a build step, as in BuildKit, does not). Default true. */
   etcHostname?: boolean;
   network?: 'none' | 'host';
+  /** Lines `host ip` added to the generated /etc/hosts (`--add-host`). */
+  extraHosts?: string[];
   mounts?: ExecMount[];
   limits?: Limits;
   /** Kills the step after this many milliseconds; the result then has `timedOut`. */

@@ -44,6 +44,8 @@ export interface CompilerContext {
   buildArgs: Record<string, string>;
   /** The network of a RUN without --network (`--network` of the build); 'default' when not given. */
   network: 'default' | 'none' | 'host';
+  /** `--add-host` entries (`host ip`) every RUN's /etc/hosts gets. */
+  extraHosts: string[];
   /** Add an op (its id is computed) and return its id; an identical op is reused. */
   addOp(op: NewOp): string;
   /** The head op of a referenced stage or the source op of a referenced image. */

@@ -22,6 +22,8 @@ export interface CompileOptions {
   filename?: string;
   /** `--network` of the build: the network of every RUN without its own --network (part of their keys). */
   network?: 'default' | 'none' | 'host';
+  /** `--add-host`: `host ip` entries added to every RUN's /etc/hosts (part of their keys, as in BuildKit). */
+  extraHosts?: string[];
 }
 
 /**
@@ -71,6 +73,7 @@ export async function compile(stages: Stages, opts: CompileOptions): Promise<Gra
     filename,
     buildArgs: opts.buildArgs ?? {},
     network: opts.network ?? 'default',
+    extraHosts: opts.extraHosts ?? [],
     addOp,
     refHead: async (ref: StageRef, st: StageState, line: number) => {
       if (ref.kind === 'stage') return (await stagePlan(ref.index)).head;

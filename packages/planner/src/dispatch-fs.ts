@@ -63,6 +63,7 @@ export async function dispatchRun(cx: CompilerContext, st: StageState, ins: RunI
     cwd: st.config.WorkingDir || '/',
     user: st.config.User ?? '',
     network: ins.network === 'default' ? cx.network : ins.network,
+    extraHosts: cx.extraHosts,
     security: ins.security,
     mounts,
     platform: st.platform,

@@ -73,6 +73,8 @@ export interface ExecOp extends OpBase {
   /** USER as written/expanded; '' means root. */
   user: string;
   network: 'default' | 'none' | 'host';
+  /** `--add-host` entries of the build, `host ip` each, in /etc/hosts order. */
+  extraHosts: string[];
   security: 'sandbox' | 'insecure';
   mounts: ExecMount[];
   /** Files mounted read-only for the process (a `#!` RUN heredoc at /dev/pipes/NAME). */

@@ -46,7 +46,8 @@ export function opDefinition(op: Op): Record<string, unknown> {
       // a proxy setting does not change what a step produces (BuildKit keeps it out of the key too).
       const { argv, cwd, user, network, security, files, platform } = op;
       const mounts = op.mounts.map((m) => ({ ...m, from: m.from?.kind === 'op' ? 'op' : m.from?.kind ?? null }));
-      return { argv, cwd, user, network, security, files, platform, mounts };
+      // Present only when given, so the keys of builds without --add-host stay as they were.
+      return { argv, cwd, user, network, security, files, platform, mounts, ...(op.extraHosts.length > 0 ? { extraHosts: op.extraHosts } : {}) };
     }
     case 'file': {
       const a = op.action;

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { build, cache, parseOutput, type BuildResult } from '@strata/builder';
+import { addHosts } from '../add-host.js';
 import { flag, multi, parseArgs, str } from '../args.js';
 import { UsageError, type Command } from '../command.js';
 import { progressRenderer } from '../progress/index.js';
@@ -13,6 +14,7 @@ const spec = {
   platform: { type: 'string' },
   label: { type: 'multi' },
   network: { type: 'string' },
+  'add-host': { type: 'multi' },
   'no-cache': { type: 'boolean' },
   'no-cache-filter': { type: 'multi' },
   secret: { type: 'multi' },
@@ -113,6 +115,7 @@ Dockerfile alone (then the context is empty).
       --platform OS/ARCH     target platform (default the host's)
       --label K=V            set a label on the image (repeatable)
       --network default|none|host   network of RUN steps without their own --network (default: the host's)
+      --add-host HOST:IP     add a line to every RUN's /etc/hosts (repeatable)
       --no-cache             run every step; --no-cache-filter STAGE for one stage
       --secret id=X,src=F|env=V  secrets for RUN --mount=type=secret
       --ssh default[=SOCK]   agent sockets for RUN --mount=type=ssh
@@ -144,6 +147,8 @@ SOURCE_DATE_EPOCH (environment or --build-arg) makes the image reproducible.`,
     if (flag(p, 'push') && multi(p, 'tag').length === 0) throw new UsageError('--push needs at least one -t NAME');
     const network = str(p, 'network');
     if (network !== undefined && !['default', 'none', 'host'].includes(network)) throw new UsageError(`--network ${network}: want default, none or host`);
+    const extraHosts = addHosts(multi(p, 'add-host'));
+    const imageLabels = labels(multi(p, 'label'));
     const compression = str(p, 'compression') ?? 'none';
     if (!['none', 'gzip', 'zstd'].includes(compression)) throw new UsageError(`--compression ${compression}: want none, gzip or zstd`);
     const tags = multi(p, 'tag');
@@ -158,8 +163,9 @@ SOURCE_DATE_EPOCH (environment or --build-arg) makes the image reproducible.`,
         ...(str(p, 'target') ? { target: str(p, 'target')! } : {}),
         buildArgs: buildArgs(multi(p, 'build-arg')),
         ...(str(p, 'platform') ? { platform: str(p, 'platform')! } : {}),
-        labels: labels(multi(p, 'label')),
+        labels: imageLabels,
         ...(network ? { network: network as 'none' } : {}),
+        extraHosts,
         noCache: flag(p, 'no-cache'),
         noCacheFilter: multi(p, 'no-cache-filter'),
         secrets: secrets(multi(p, 'secret')),

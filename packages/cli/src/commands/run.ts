@@ -1,9 +1,11 @@
 import { runContainer, executor } from '@strata/builder';
+import { addHosts } from '../add-host.js';
 import { flag, multi, parseArgs, str } from '../args.js';
 import { UsageError, type Command } from '../command.js';
 
 const spec = {
   network: { type: 'string' },
+  'add-host': { type: 'multi' },
   mount: { type: 'multi' },
   user: { type: 'string', short: 'u' },
   env: { type: 'multi', short: 'e' },
@@ -23,6 +25,7 @@ dies of signal n).
 
 Options:
   --network none|host   none: loopback only (default); host: the host's network
+  --add-host HOST:IP    add a line to /etc/hosts (repeatable)
   --mount SPEC          RUN --mount syntax: type=bind,source=/host/path,target=/x[,rw] (read-only unless rw;
                         writes never reach the source), type=cache,target=/x[,id=,sharing=,uid=,gid=,mode=],
                         type=tmpfs,target=/x[,size=]; repeatable
@@ -44,7 +47,7 @@ Options:
     process.once('SIGTERM', stop);
     try {
       const r = await runContainer({
-        image, cmd, network, mounts: multi(p, 'mount'), env: multi(p, 'env'),
+        image, cmd, network, extraHosts: addHosts(multi(p, 'add-host')), mounts: multi(p, 'mount'), env: multi(p, 'env'),
         user: str(p, 'user'), workdir: str(p, 'workdir'), hostname: str(p, 'hostname'),
         stdin: flag(p, 'interactive') ? 'inherit' : 'ignore', signal: ac.signal,
       });
