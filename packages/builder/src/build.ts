@@ -20,6 +20,7 @@ import { reapStale } from './stale.js';
 import { LazySnapshotter } from './lazy-snapshotter.js';
 import { Downloads } from './add-sources.js';
 import { buildInput, stdinContext, type BuildInput } from './build-input.js';
+import { readNamedContexts } from './named-contexts.js';
 import type { CacheSpec, MountSyncStats } from '@strata/cache';
 import { RemoteSources, retryBadBlobs, type ImportStats } from './remote-cache.js';
 import { exportBuildCache, importBuildMounts, usableTargets, type CacheExportReport } from './remote-export.js';
@@ -42,6 +43,8 @@ export interface BuildOptions {
   labels?: Record<string, string>;
   /** `--network`: the network of every RUN without its own --network (default: the host's, as BuildKit's). */
   network?: 'default' | 'none' | 'host';
+  /** `--build-context NAME=VALUE`: `docker-image://REF` or a local directory standing for NAME (readNamedContexts). */
+  buildContexts?: Record<string, string>;
   /** `--add-host`: `host ip` entries for every RUN's /etc/hosts (parse them with parseAddHost). */
   extraHosts?: string[];
   noCache?: boolean;
@@ -147,14 +150,29 @@ async function buildFrom(o: BuildOptions, root: string, input: BuildInput): Prom
     const checked = remote.check();
     checked.catch(() => {});
     const bases = new BaseImages(store);
-    const graph = await compile(stages, { buildArgs, resolveImage: bases.resolve, filename, ...(o.target ? { target: o.target } : {}), ...(o.network ? { network: o.network } : {}), ...(o.extraHosts ? { extraHosts: o.extraHosts } : {}) });
-    let ctx: Promise<BuildContext> | undefined;
-    const context = () => (ctx ??= BuildContext.open(contextDir, {
-      ...(input.keepContextState ? { stateRoot: root } : {}), ...(dockerfilePath !== undefined ? { dockerfilePath } : {}),
-      ...(input.contextLabel !== undefined ? { label: input.contextLabel } : {}), scanDir: nativeDirScanner(),
-    }));
+    const named = readNamedContexts(o.buildContexts ?? {});
+    const graph = await compile(stages, {
+      buildArgs, resolveImage: bases.resolve, filename, namedContexts: named.planned, ...(o.target ? { target: o.target } : {}),
+      ...(o.network ? { network: o.network } : {}), ...(o.extraHosts ? { extraHosts: o.extraHosts } : {}),
+    });
+    // The build's context, and each named directory context (its own .dockerignore and stat index), opened on first use.
+    const opened = new Map<string, Promise<BuildContext>>();
+    const context = (name?: string) => {
+      const key = name ?? '';
+      let c = opened.get(key);
+      if (c === undefined) {
+        c = name === undefined
+          ? BuildContext.open(contextDir, {
+            ...(input.keepContextState ? { stateRoot: root } : {}), ...(dockerfilePath !== undefined ? { dockerfilePath } : {}),
+            ...(input.contextLabel !== undefined ? { label: input.contextLabel } : {}), scanDir: nativeDirScanner(),
+          })
+          : BuildContext.open(named.dirs.get(name)!, { stateRoot: root, label: `${named.dirs.get(name)!} (--build-context ${name})`, scanDir: nativeDirScanner() });
+        opened.set(key, c);
+      }
+      return c;
+    };
     const sourceChecksum: SourceChecksumFn = async (req) =>
-      checksumSources(await context(), req.sources, { excludes: req.exclude, dropMode: req.dropMode, dropOwner: req.dropOwner });
+      checksumSources(await context(req.context), req.sources, { excludes: req.exclude, dropMode: req.dropMode, dropOwner: req.dropOwner });
     const epoch = sourceDateEpoch(o);
     const now = () => (epoch !== undefined ? new Date(epoch * 1000).toISOString() : new Date().toISOString());
     await checked;
@@ -162,7 +180,7 @@ async function buildFrom(o: BuildOptions, root: string, input: BuildInput): Prom
     const mountsImported = o.cacheMounts ? await importBuildMounts(o.cacheFrom ?? [], root, { warn, required }) : undefined;
     const svc: StepServices = { root, snap, cs: store.content, blobs: remote.blobSource(), now, compression: o.compression ?? 'none', ...(epoch !== undefined ? { epochNs: BigInt(epoch) * 1_000_000_000n } : {}) };
     const cache = new BuildCache(root, store.content, o.warn, remote);
-    const worker = new BuildWorker(svc, { contextDir, context, downloads, bases, secrets: o.secrets ?? {}, ssh: o.ssh ?? {} });
+    const worker = new BuildWorker(svc, { context, downloads, bases, secrets: o.secrets ?? {}, ssh: o.ssh ?? {} });
     let cached = 0;
     let ran = 0;
     let recorder = new BuildRecorder(filename, o.tags ?? []);
@@ -188,7 +206,7 @@ async function buildFrom(o: BuildOptions, root: string, input: BuildInput): Prom
       await recorder.save(root).catch(() => {});
       throw e;
     });
-    if (ctx) await (await ctx).save();
+    for (const c of opened.values()) await (await c).save();
     const image = assembleImage(graph, solved, svc.blobs ?? store.content, epoch !== undefined ? now() : undefined, o.labels);
     await store.save(image, o.tags ?? []);
     await writeOutputs(store, image, o.outputs ?? [], o.tags ?? []);

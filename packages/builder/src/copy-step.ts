@@ -16,7 +16,8 @@ const copySmallFiles = nativeSmallFileCopier();
 
 /** What COPY/ADD/WORKDIR get from the build besides the op. */
 export interface FileInputs {
-  context(): Promise<BuildContext>;
+  /** The build's context, or a named one (`--build-context NAME=DIR`). */
+  context(name?: string): Promise<BuildContext>;
   downloads: Downloads;
   parent: LayerChain | null;
   deps: ReadonlyMap<string, LayerChain | null>;
@@ -42,7 +43,7 @@ export async function runFileOp(svc: StepServices, op: FileOp, inp: FileInputs):
   const a = op.action;
   if (a.type === 'mkdir') return layerStep(svc, inp.parent, (rootfs) => mkdirAction(rootfs, a));
   if (a.from.kind === 'context') {
-    const tree = contextTree(await inp.context());
+    const tree = contextTree(await inp.context(a.from.name));
     return layerStep(svc, inp.parent, (rootfs, defer) => copyAction(svc, rootfs, a, tree, true, inp.downloads, defer));
   }
   const dep = a.from.op === null ? null : inp.deps.get(a.from.op) ?? null;

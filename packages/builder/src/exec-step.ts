@@ -6,10 +6,13 @@ import type { LayerChain } from '@strata/cache';
 import { BuildError } from './errors.js';
 import { layerStep, scratchDir, withChainView, type StepOutcome, type StepServices } from './step-layer.js';
 import { scratchName } from './stale.js';
+import { contextView, type ContextView } from './context-view.js';
+import type { BuildContext } from '@strata/context';
 
 /** What a RUN step gets from the build besides its op. */
 export interface ExecInputs {
-  contextDir: string;
+  /** The build's context, or a named one (`--build-context NAME=DIR`): what a mount of it shows (contextView). */
+  context(name?: string): Promise<BuildContext>;
   parent: LayerChain | null;
   deps: ReadonlyMap<string, LayerChain | null>;
   secrets: Record<string, SecretSource>;
@@ -20,12 +23,16 @@ export interface ExecInputs {
   outsideSlot?: OutsideSlot;
 }
 
+/** Prefix of a mount's `from` that names a directory context rather than an op (op ids are digests). */
+const NAMED = 'context:';
+
 /** The planner's expanded RUN --mount in the executor's terms; `from` names the op whose result is mounted. */
 function toRunMount(m: ExecMount): RunMountOptions {
   const o: RunMountOptions = { type: m.type };
   if (m.target !== null) o.target = m.target;
   if (m.source !== null) o.source = m.source;
   if (m.from?.kind === 'op') o.from = m.from.op ?? '';
+  else if (m.from?.kind === 'context' && m.from.name !== undefined) o.from = `${NAMED}${m.from.name}`;
   if (m.type === 'bind') o.readwrite = !m.readonly;
   else if (m.type === 'cache') o.readwrite = !m.readonly;
   if (m.id !== null) o.id = m.id;
@@ -82,37 +89,49 @@ export async function runExec(svc: StepServices, op: ExecOp, inp: ExecInputs): P
   };
   return withViews(svc, fromOps, inp.deps, (views) => layerStep(svc, inp.parent, async (rootfs) => {
     const created = await missingTargets(rootfs, mounts.flatMap((m) => (m.target ? [m.target] : m.type === 'secret' ? [`/run/secrets/${m.id ?? ''}`] : [])));
-    const prepared = await prepareRunMounts(mounts, {
-      stateRoot: svc.root,
-      resolveFrom: (from) => (from === undefined ? inp.contextDir : from === '' ? scratchDir(svc.root, 'empty') : views.get(from) ?? inp.contextDir),
-      secrets: inp.secrets,
-      ssh: inp.ssh,
-      tmpDir: path.join(svc.root, 'tmp'),
-      signal: inp.signal,
-    });
+    // A context mount shows what .dockerignore leaves, as BuildKit's transferred context does.
+    const shown: ContextView[] = [];
+    const showContext = async (name?: string) => {
+      const v = await contextView(await inp.context(name), path.join(svc.root, 'tmp'));
+      shown.push(v);
+      return v.dir;
+    };
     try {
-      const waitOutside = inp.outsideSlot ?? ((work) => work());
-      const r = await waitOutside(() => new Executor({ tmpDir: path.join(svc.root, 'tmp'), scratchPrefix: scratchName('exec'), zygote: true }).run({
-        rootfs,
-        argv: op.argv,
-        env: [...op.envList, ...op.proxyEnv, ...prepared.env],
-        cwd: op.cwd || '/',
-        user: op.user || undefined,
-        hostname: 'strata',
-        etcHostname: false,
-        network: op.network === 'none' ? 'none' : 'host',
-        extraHosts: op.extraHosts,
-        mounts: prepared.mounts,
-        stdin: 'ignore',
-        stdout: sink('stdout'),
-        stderr: sink('stderr'),
-      }, inp.signal));
-      if (r.exitCode !== 0) {
-        const why = r.oomKilled ? ' (out of memory)' : r.signal ? ` (${r.signal})` : '';
-        throw new BuildError(`process ${JSON.stringify(op.argv.join(' '))} did not complete successfully: exit code ${r.exitCode}${why}`, tail.slice());
+      const prepared = await prepareRunMounts(mounts, {
+        stateRoot: svc.root,
+        resolveFrom: (from) => (from === undefined ? showContext() : from === '' ? scratchDir(svc.root, 'empty')
+          : from.startsWith(NAMED) ? showContext(from.slice(NAMED.length)) : views.get(from) ?? showContext()),
+        secrets: inp.secrets,
+        ssh: inp.ssh,
+        tmpDir: path.join(svc.root, 'tmp'),
+        signal: inp.signal,
+      });
+      try {
+        const waitOutside = inp.outsideSlot ?? ((work) => work());
+        const r = await waitOutside(() => new Executor({ tmpDir: path.join(svc.root, 'tmp'), scratchPrefix: scratchName('exec'), zygote: true }).run({
+          rootfs,
+          argv: op.argv,
+          env: [...op.envList, ...op.proxyEnv, ...prepared.env],
+          cwd: op.cwd || '/',
+          user: op.user || undefined,
+          hostname: 'strata',
+          etcHostname: false,
+          network: op.network === 'none' ? 'none' : 'host',
+          extraHosts: op.extraHosts,
+          mounts: prepared.mounts,
+          stdin: 'ignore',
+          stdout: sink('stdout'),
+          stderr: sink('stderr'),
+        }, inp.signal));
+        if (r.exitCode !== 0) {
+          const why = r.oomKilled ? ' (out of memory)' : r.signal ? ` (${r.signal})` : '';
+          throw new BuildError(`process ${JSON.stringify(op.argv.join(' '))} did not complete successfully: exit code ${r.exitCode}${why}`, tail.slice());
+        }
+      } finally {
+        await prepared.release();
       }
     } finally {
-      await prepared.release();
+      for (const v of shown) await v.release();
     }
     for (const p of created) await rm(path.join(rootfs, p), { recursive: true, force: true }).catch(() => rmdir(path.join(rootfs, p)).catch(() => {}));
   }));

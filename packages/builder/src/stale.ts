@@ -10,13 +10,13 @@ import type { Snapshotter } from '@strata/snapshot';
  */
 export const scratchName = (kind: string): string => `${kind}-${process.pid}-`;
 
-const OWNED = /^(?:step|view|unpack|run|empty|output|download|exec|stdin)-(\d+)-/;
+const OWNED = /^(?:step|view|unpack|run|empty|output|download|exec|stdin|ctxview)-(\d+)-/;
 
 /**
  * Scratch that holds plain files only, never a mount point of ours: a RUN's executor scratch (its generated
- * /etc files), a context unpacked from standard input.
+ * /etc files), a context unpacked from standard input, a context view for RUN --mount (context-view.ts).
  */
-const EXEC_SCRATCH = /^(?:exec|stdin)-\d+-/;
+const EXEC_SCRATCH = /^(?:exec|stdin|ctxview)-\d+-/;
 
 function alive(pid: number): boolean {
   if (pid === process.pid) return true;

@@ -11,9 +11,9 @@ import type { StepServices } from './step-layer.js';
 
 /** Build-wide inputs of the worker. */
 export interface WorkerOptions {
-  contextDir: string;
   downloads: Downloads;
-  context(): Promise<BuildContext>;
+  /** The build's context, or the named one. */
+  context(name?: string): Promise<BuildContext>;
   bases: BaseImages;
   secrets: Record<string, SecretSource>;
   ssh: Record<string, string>;
@@ -40,7 +40,7 @@ export class BuildWorker implements OpRunner<LayerChain> {
       }
       case 'exec': {
         const r = await runExec(this.svc, op, {
-          contextDir: this.o.contextDir, parent: input.parent, deps: input.deps, secrets: this.o.secrets, ssh: this.o.ssh,
+          context: this.o.context, parent: input.parent, deps: input.deps, secrets: this.o.secrets, ssh: this.o.ssh,
           signal: input.signal, log: input.log, outsideSlot: input.outsideSlot,
         });
         return { state: r.state, emptyLayer: r.emptyLayer };

@@ -46,8 +46,17 @@ export interface CompilerContext {
   network: 'default' | 'none' | 'host';
   /** `--add-host` entries (`host ip`) every RUN's /etc/hosts gets. */
   extraHosts: string[];
+  /** The named context (--build-context) a FROM, COPY --from or mount from= names, if any. */
+  named(ref: StageRef): (NamedContext & { name: string }) | undefined;
   /** Add an op (its id is computed) and return its id; an identical op is reused. */
   addOp(op: NewOp): string;
   /** The head op of a referenced stage or the source op of a referenced image. */
   refHead(ref: StageRef, st: StageState, line: number): Promise<string | null>;
 }
+
+/**
+ * A `--build-context NAME=VALUE`: an image standing for NAME (`docker-image://REF`; REF `scratch` for an empty
+ * one) or a local directory read as a second context. It takes the place of a stage called NAME, or of an
+ * image reference NAME, in FROM, COPY --from and RUN --mount from=.
+ */
+export type NamedContext = { kind: 'image'; ref: string } | { kind: 'dir' };

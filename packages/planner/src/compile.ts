@@ -2,9 +2,9 @@ import { PROXY_ARGS, parse, parsePlatform, toStages } from '@strata/dockerfile';
 import type { Instruction, Stage, StageRef, Stages } from '@strata/dockerfile';
 import type { ImageConfig } from '@strata/oci';
 import { digestJson } from './canonical.js';
-import type { CompilerContext, ImageResolver, ResolvedImage, StageState } from './compile-state.js';
+import type { CompilerContext, ImageResolver, NamedContext, ResolvedImage, StageState } from './compile-state.js';
 import { dispatchMeta, type MetaInstruction } from './dispatch-config.js';
-import { DEFAULT_PATH, dispatchCopy, dispatchRun, dispatchWorkdir } from './dispatch-fs.js';
+import { DEFAULT_PATH, dispatchCopy, dispatchRun, dispatchWorkdir, seedFromContext } from './dispatch-fs.js';
 import { PlannerError } from './errors.js';
 import type { Graph, NewOp, Op, PlannedBase, StagePlan } from './graph.js';
 import { reachableStages, findTarget } from './reachability.js';
@@ -24,6 +24,8 @@ export interface CompileOptions {
   network?: 'default' | 'none' | 'host';
   /** `--add-host`: `host ip` entries added to every RUN's /etc/hosts (part of their keys, as in BuildKit). */
   extraHosts?: string[];
+  /** `--build-context`: by lower-cased name, what stands for a stage or image of that name. */
+  namedContexts?: Record<string, NamedContext>;
 }
 
 /**
@@ -75,16 +77,35 @@ export async function compile(stages: Stages, opts: CompileOptions): Promise<Gra
     network: opts.network ?? 'default',
     extraHosts: opts.extraHosts ?? [],
     addOp,
+    named: (ref: StageRef) => {
+      const name = (ref.kind === 'stage' ? ref.name : ref.ref)?.toLowerCase();
+      const nc = name ? opts.namedContexts?.[name] : undefined;
+      return nc === undefined ? undefined : { ...nc, name: name! };
+    },
     refHead: async (ref: StageRef, st: StageState, line: number) => {
-      if (ref.kind === 'stage') return (await stagePlan(ref.index)).head;
+      const nc = cx.named(ref);
+      if (nc?.kind === 'image') return nc.ref === 'scratch' ? null : (await imageSource(nc.ref, st.platform, line, st.stage)).op;
+      if (ref.kind === 'stage' || nc?.kind === 'dir') return (await stagePlan(ref.kind === 'stage' ? ref.index : -1, nc?.name)).head;
       return (await imageSource(ref.ref, st.platform, line, st.stage)).op;
     },
   };
 
-  const stagePlan = (index: number): Promise<StagePlan> => {
+  // A stage named by --build-context is replaced by that context; a directory context used as an image
+  // (FROM NAME) is planned once as a stage of its own (key -1 - name).
+  const dirStages = new Map<string, Promise<StagePlan>>();
+  const stagePlan = (index: number, dirName?: string): Promise<StagePlan> => {
+    if (index < 0) {
+      let d = dirStages.get(dirName!);
+      if (d === undefined) dirStages.set(dirName!, (d = compileStage(cx, dirStage(stages.stages[0]!, dirName!), stagePlan, imageSource, dirName)));
+      return d;
+    }
     let p = plans.get(index);
     if (p === undefined) {
-      p = compileStage(cx, stages.stages[index]!, stagePlan, imageSource);
+      const stage = stages.stages[index]!;
+      const nc = stage.name ? cx.named({ kind: 'stage', index, name: stage.name, raw: stage.name }) : undefined;
+      p = nc === undefined ? compileStage(cx, stage, stagePlan, imageSource)
+        : nc.kind === 'dir' ? compileStage(cx, { ...emptied(stage), base: { kind: 'scratch' } }, stagePlan, imageSource, nc.name)
+        : compileStage(cx, imageStage(emptied(stage), nc.ref), stagePlan, imageSource);
       plans.set(index, p);
     }
     return p;
@@ -97,9 +118,20 @@ export async function compile(stages: Stages, opts: CompileOptions): Promise<Gra
 
 type ImageSourceFn = (ref: string, platform: string, line: number, stage: Stage) => Promise<{ op: string; image: ResolvedImage }>;
 
+/** A stage without its instructions (replaced by a named context). */
+const emptied = (stage: Stage): Stage => ({ ...stage, instructions: [] });
+/** `stage` based on the image `ref` (`scratch`: nothing). */
+const imageStage = (stage: Stage, ref: string): Stage => ({ ...stage, image: ref, base: ref === 'scratch' ? { kind: 'scratch' } : { kind: 'image', ref } });
+/** The stage a directory context makes when used as an image: its files on scratch, nothing else. */
+const dirStage = (any: Stage, name: string): Stage => ({ ...any, index: -1, name, nameAsWritten: name, image: name, imageRaw: name, base: { kind: 'scratch' }, platform: null, platformRaw: null, instructions: [] });
+
 async function compileStage(
-  cx: CompilerContext, stage: Stage, stagePlan: (i: number) => Promise<StagePlan>, imageSource: ImageSourceFn,
+  cx: CompilerContext, given: Stage, stagePlan: (i: number, dirName?: string) => Promise<StagePlan>, imageSource: ImageSourceFn, filesFrom?: string,
 ): Promise<StagePlan> {
+  // FROM NAME, where --build-context names NAME: an image in its place, or a directory's files on scratch.
+  const named = given.base.kind === 'image' ? cx.named({ kind: 'image', ref: given.image }) : undefined;
+  const stage = named?.kind === 'image' ? imageStage(given, named.ref) : named?.kind === 'dir' ? { ...given, base: { kind: 'scratch' as const } } : given;
+  if (named?.kind === 'dir') filesFrom = named.name;
   const platform = stage.platform ?? cx.stages.platformArgs.TARGETPLATFORM;
   const line = stage.range.start.line;
   let config: ImageConfig;
@@ -132,6 +164,7 @@ async function compileStage(
   const st: StageState = {
     stage, plan, scope, config: config.config, head, ordinal: 0, metaOrdinal: 0, cmdSet: false, platform, lineOverride: line,
   };
+  if (filesFrom !== undefined) seedFromContext(cx, st, filesFrom);
   // Triggers of the base run first, right after FROM, and are consumed: the new image has only its own.
   const triggers = config.config.OnBuild ?? [];
   if (config.config.OnBuild !== undefined) config.config.OnBuild = null;

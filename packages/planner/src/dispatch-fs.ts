@@ -33,7 +33,10 @@ export async function dispatchRun(cx: CompilerContext, st: StageState, ins: RunI
   for (const m of ins.mounts) {
     const x = (v: string | null) => st.scope.expandOpt(v, line);
     let from: ExecMount['from'] = null;
-    if (m.from !== null) {
+    const named = m.from !== null ? cx.named(m.from) : undefined;
+    if (named?.kind === 'dir') {
+      from = { kind: 'context', name: named.name };
+    } else if (m.from !== null) {
       const op = await cx.refHead(m.from, st, line);
       from = { kind: 'op', op };
       if (op !== null) deps.push(op);
@@ -94,7 +97,10 @@ export async function dispatchCopy(cx: CompilerContext, st: StageState, ins: Cop
   const checksum = ins.kind === 'ADD' ? st.scope.expandOpt(ins.checksum, line) : null;
   let from: CopyAction['from'] = { kind: 'context' };
   const deps: string[] = [];
-  if (ins.from !== null) {
+  const named = ins.from !== null ? cx.named(ins.from) : undefined;
+  if (named?.kind === 'dir') {
+    from = { kind: 'context', name: named.name };
+  } else if (ins.from !== null) {
     const op = await cx.refHead(ins.from, st, line);
     if (op !== null) deps.push(op);
     from = { kind: 'op', op };
@@ -116,6 +122,21 @@ export async function dispatchCopy(cx: CompilerContext, st: StageState, ins: Cop
     .filter((f) => f !== '');
   const what = [...flags, ...sources, ...inline.map((f) => `<<${f.name}`), destWritten].join(' ');
   st.plan.steps.push({ op: id, history: historyEntry(`${ins.kind} ${what}`, true) });
+}
+
+/**
+ * The first step of a stage whose image is a directory context (`FROM NAME`, `--build-context NAME=DIR`): all
+ * of its files copied onto scratch, as BuildKit makes such a stage.
+ */
+export function seedFromContext(cx: CompilerContext, st: StageState, name: string): void {
+  const line = lineOf(st, st.stage.range);
+  const action: CopyAction = {
+    type: 'copy', add: false, from: { kind: 'context', name }, sources: ['.'], inline: [], dest: '/', chown: null, chmod: null,
+    link: false, parents: false, exclude: [], checksum: null, unpack: null, keepGitDir: false,
+  };
+  const id = cx.addOp({ kind: 'file', ...common(st, line, `FROM ${name}`), deps: [], args: {}, env: {}, action, platform: st.platform });
+  st.head = id;
+  st.plan.steps.push({ op: id, history: historyEntry(`COPY --from=${name} . /`, true) });
 }
 
 /** WORKDIR → config change plus a mkdir op (the runner makes it a no-op when the directory exists). */

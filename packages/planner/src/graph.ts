@@ -43,13 +43,22 @@ export interface SourceOp extends OpBase {
   platform: string;
 }
 
+/**
+ * Files read from a context directory: the build's own, or a named one (`--build-context NAME=DIR`). The
+ * name stays out of the key: the digest of exactly the paths read is in it.
+ */
+export interface ContextFrom {
+  kind: 'context';
+  name?: string;
+}
+
 /** One RUN --mount, expanded. */
 export interface ExecMount {
   type: 'bind' | 'cache' | 'tmpfs' | 'secret' | 'ssh';
   target: string | null;
   source: string | null;
-  /** Where a bind/cache mount reads from: the context, another op's result, or nothing (scratch). */
-  from: { kind: 'context' } | { kind: 'op'; op: string | null } | null;
+  /** Where a bind/cache mount reads from: the context (a named one: --build-context), another op's result, or nothing (scratch). */
+  from: ContextFrom | { kind: 'op'; op: string | null } | null;
   readonly: boolean;
   id: string | null;
   sharing: 'shared' | 'private' | 'locked' | null;
@@ -86,8 +95,8 @@ export interface ExecOp extends OpBase {
 export interface CopyAction {
   type: 'copy';
   add: boolean;
-  /** Where sources come from: the build context, or another op's result (null: an empty stage). */
-  from: { kind: 'context' } | { kind: 'op'; op: string | null };
+  /** Where sources come from: the build context (or a named one), or another op's result (null: an empty stage). */
+  from: ContextFrom | { kind: 'op'; op: string | null };
   /** Source paths, expanded (wildcards left for the runner, as BuildKit does). */
   sources: string[];
   /** Heredoc sources: files with their (expanded where the delimiter was unquoted) contents. */

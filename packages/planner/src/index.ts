@@ -1,7 +1,7 @@
 /** @strata/planner: Dockerfile stages → build graph (compile) → cached, parallel execution plan (solve). */
 export { compile } from './compile.js';
 export type { CompileOptions } from './compile.js';
-export type { ImageResolver, ResolvedImage } from './compile-state.js';
+export type { ImageResolver, NamedContext, ResolvedImage } from './compile-state.js';
 export { solve } from './solve.js';
 export type { OpOutcome, SolveOptions, SolveResult } from './solve.js';
 export type {

@@ -43,6 +43,8 @@ export interface OpRunner<S> {
 /** A request for the checksum of context paths an op reads. */
 export interface SourceRequest {
   op: ExecOp | FileOp;
+  /** A named context (--build-context NAME=DIR) read instead of the build's own. */
+  context?: string;
   /** Context-relative paths or wildcard patterns (never URLs: those go to `remoteChecksum`). */
   sources: string[];
   /** `COPY --exclude` patterns. */

@@ -177,9 +177,10 @@ async function contextSources(op: Op, opts: SolveOptions): Promise<Record<string
   const out: Record<string, SourceDigest> = {};
   if (op.kind === 'file' && op.action.type === 'copy' && op.action.from.kind === 'context') {
     const a = op.action;
+    const named = op.action.from.name;
     const local = a.sources.filter((s) => !(a.add && URL_SOURCE.test(s)));
     if (local.length > 0) {
-      reqs.push(['sources', { op, sources: local, exclude: a.exclude, dropMode: a.chmod !== null, dropOwner: a.chown !== null }]);
+      reqs.push(['sources', { op, ...(named !== undefined ? { context: named } : {}), sources: local, exclude: a.exclude, dropMode: a.chmod !== null, dropOwner: a.chown !== null }]);
     }
     for (const url of a.sources.filter((s) => a.add && URL_SOURCE.test(s))) {
       // Without --checksum or a remoteChecksum, the address alone keys the download (the builder decides
@@ -193,7 +194,7 @@ async function contextSources(op: Op, opts: SolveOptions): Promise<Record<string
   if (op.kind === 'exec') {
     for (const m of op.mounts) {
       if (m.from?.kind === 'context') {
-        reqs.push([`mount ${m.target ?? ''}`, { op, sources: [m.source ?? '.'], exclude: [], dropMode: false, dropOwner: false }]);
+        reqs.push([`mount ${m.target ?? ''}`, { op, ...(m.from.name !== undefined ? { context: m.from.name } : {}), sources: [m.source ?? '.'], exclude: [], dropMode: false, dropOwner: false }]);
       }
     }
   }

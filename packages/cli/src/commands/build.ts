@@ -15,6 +15,7 @@ const spec = {
   label: { type: 'multi' },
   network: { type: 'string' },
   'add-host': { type: 'multi' },
+  'build-context': { type: 'multi' },
   'no-cache': { type: 'boolean' },
   'no-cache-filter': { type: 'multi' },
   secret: { type: 'multi' },
@@ -55,6 +56,17 @@ function buildArgs(list: string[]): Record<string, string> {
     if (i === 0) throw new UsageError(`--build-arg ${a}: missing name`);
     if (i > 0) out[a.slice(0, i)] = a.slice(i + 1);
     else if (process.env[a] !== undefined) out[a] = process.env[a]!;
+  }
+  return out;
+}
+
+/** `--build-context NAME=VALUE` options, by name (the value is read by the builder). */
+function namedContexts(list: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const c of list) {
+    const i = c.indexOf('=');
+    if (i <= 0 || i === c.length - 1) throw new UsageError(`--build-context ${c}: want NAME=DIR or NAME=docker-image://REF`);
+    out[c.slice(0, i)] = c.slice(i + 1);
   }
   return out;
 }
@@ -116,6 +128,8 @@ Dockerfile alone (then the context is empty).
       --label K=V            set a label on the image (repeatable)
       --network default|none|host   network of RUN steps without their own --network (default: the host's)
       --add-host HOST:IP     add a line to every RUN's /etc/hosts (repeatable)
+      --build-context NAME=DIR|docker-image://REF   stands for the stage or image NAME in FROM, COPY --from
+                             and RUN --mount from= (repeatable)
       --no-cache             run every step; --no-cache-filter STAGE for one stage
       --secret id=X,src=F|env=V  secrets for RUN --mount=type=secret
       --ssh default[=SOCK]   agent sockets for RUN --mount=type=ssh
@@ -149,6 +163,7 @@ SOURCE_DATE_EPOCH (environment or --build-arg) makes the image reproducible.`,
     if (network !== undefined && !['default', 'none', 'host'].includes(network)) throw new UsageError(`--network ${network}: want default, none or host`);
     const extraHosts = addHosts(multi(p, 'add-host'));
     const imageLabels = labels(multi(p, 'label'));
+    const buildContexts = namedContexts(multi(p, 'build-context'));
     const compression = str(p, 'compression') ?? 'none';
     if (!['none', 'gzip', 'zstd'].includes(compression)) throw new UsageError(`--compression ${compression}: want none, gzip or zstd`);
     const tags = multi(p, 'tag');
@@ -166,6 +181,7 @@ SOURCE_DATE_EPOCH (environment or --build-arg) makes the image reproducible.`,
         labels: imageLabels,
         ...(network ? { network: network as 'none' } : {}),
         extraHosts,
+        buildContexts,
         noCache: flag(p, 'no-cache'),
         noCacheFilter: multi(p, 'no-cache-filter'),
         secrets: secrets(multi(p, 'secret')),
