@@ -175,6 +175,16 @@ describe('strata build: instructions and flags (e2e)', function () {
     assert.match(bad.stderr, /--network bridge: want default, none or host/);
   });
 
+  it('refuses a single-platform base image of another platform than --platform or FROM --platform asks for', () => {
+    const dir = env.context('platform-mismatch', { Dockerfile: 'FROM busybox\nRUN echo hi\n' });
+    const r = env.strata(['build', '--platform', 'linux/arm64', dir]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr.trim().split('\n').pop()!, /^strata: .*Dockerfile:1: base image busybox: the image is linux\/amd64, not the linux\/arm64 this build is for/);
+    const stage = env.context('platform-stage', { Dockerfile: 'FROM --platform=linux/arm64 busybox AS x\nFROM busybox\nCOPY --from=x /bin/busybox /bb\n' });
+    assert.match(env.strata(['build', stage]).stderr, /Dockerfile:1: base image busybox: the image is linux\/amd64, not the linux\/arm64/);
+    env.build(dir, ['--platform', 'linux/amd64']);
+  });
+
   it('ignores .dockerignore-d files and fails on COPY of one with FILE:LINE', () => {
     const dir = env.context('ignored', { 'keep.txt': 'k', 'secret.key': 's', '.dockerignore': '*.key\n', Dockerfile: 'FROM busybox\nCOPY keep.txt /\nCOPY secret.key /\n' });
     const r = env.strata(['build', '--progress', 'plain', dir]);

@@ -24,10 +24,19 @@ export class BaseImages {
 
   /** The planner's ImageResolver. */
   resolve = async (ref: string, platform: string): Promise<ResolvedImage> => {
-    const img = await this.find(ref, platformOf(platform));
+    const want = platformOf(platform);
+    const img = await this.find(ref, want);
     const digest = await img.digest();
+    const config = await img.config();
+    // A single-platform image is not chosen by platform: one for another platform must not pass as this one
+    // (an arm64-labelled image of amd64 binaries), as docker refuses it.
+    const have = { os: config.os, architecture: config.architecture, variant: config.variant };
+    if (have.os && have.architecture && (have.os !== want.os || have.architecture !== want.architecture || (have.variant && want.variant && have.variant !== want.variant))) {
+      const name = (p: { os: string; architecture: string; variant?: string | undefined }) => [p.os, p.architecture, p.variant].filter(Boolean).join('/');
+      throw new BuildError(`the image is ${name(have)}, not the ${name(want)} this build is for (--platform)`);
+    }
     this.byManifest.set(digest, img);
-    return { digest, config: await img.config() };
+    return { digest, config };
   };
 
   /** The image a source op resolved to. */
