@@ -14,6 +14,13 @@ export interface RunContainerOptions {
   image: string;
   /** Replaces the image's Cmd (the Entrypoint stays, as with docker run). */
   cmd?: string[];
+  /** `--entrypoint`: replaces the image's Entrypoint and drops its Cmd, as docker run does ('' : none). */
+  entrypoint?: string;
+  /**
+   * `-v SRC:DST[:ro]`: host directories or files bound in, read-write unless `readonly` (writes reach the
+   * host, as with docker run -v; `mounts` binds keep the host untouched).
+   */
+  volumes?: Array<{ source: string; target: string; readonly: boolean }>;
   /** `KEY=value`, or `KEY` to pass the caller's value on. */
   env?: string[];
   user?: string;
@@ -52,7 +59,8 @@ export async function runContainer(o: RunContainerOptions): Promise<RunResult> {
   const store = new LocalStore(root);
   const img = await store.image(o.image);
   const cfg = (await img.config()).config ?? {};
-  const argv = [...(cfg.Entrypoint ?? []), ...(o.cmd && o.cmd.length ? o.cmd : cfg.Cmd ?? [])];
+  const entrypoint = o.entrypoint === undefined ? cfg.Entrypoint ?? [] : o.entrypoint === '' ? [] : [o.entrypoint];
+  const argv = [...entrypoint, ...(o.cmd && o.cmd.length ? o.cmd : o.entrypoint === undefined ? cfg.Cmd ?? [] : [])];
   if (argv.length === 0) throw new ExecutorError(`image ${o.image} has no command: give one after the image name`);
   const digest: Digest = await img.digest();
   const hostname = o.hostname ?? ((o.network ?? 'none') === 'host' ? os.hostname() : digest.slice(7, 19));
@@ -84,7 +92,7 @@ export async function runContainer(o: RunContainerOptions): Promise<RunResult> {
       hostname,
       network: o.network ?? 'none',
       ...(o.extraHosts ? { extraHosts: o.extraHosts } : {}),
-      mounts: prepared.mounts,
+      mounts: [...prepared.mounts, ...(o.volumes ?? []).map((v) => ({ type: 'bind' as const, ...v }))],
       stdin: o.stdin ?? 'ignore',
       stdout: o.stdout,
       stderr: o.stderr,

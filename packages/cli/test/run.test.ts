@@ -95,6 +95,31 @@ describe('strata run', () => {
     assert.deepEqual(leftovers, []);
   });
 
+  it('takes docker run\'s --entrypoint, -v (read-write reaches the host, :ro does not), -t and --rm', () => {
+    const ep = strata('run', '--entrypoint', '/bin/echo', 'bbtest:1', 'via', 'entrypoint');
+    assert.equal(ep.stdout, 'via entrypoint\n', ep.stderr);
+    assert.equal(strata('run', '--entrypoint', '/bin/pwd', 'bbtest:1').stdout, '/home/tester\n', 'the image Cmd is dropped');
+    assert.equal(strata('run', '--entrypoint', '', 'bbtest:1', 'echo', 'bare').stdout, 'bare\n');
+    const host = mkdtempSync(path.join(os.tmpdir(), 'strata-run-vol-'));
+    try {
+      writeFileSync(path.join(host, 'in.txt'), 'from host\n');
+      const rw = strata('run', '--rm', '-t', '-v', `${host}:/data`, 'bbtest:1', 'sh', '-c', 'cat /data/in.txt && echo out > /data/out.txt');
+      assert.equal(rw.status, 0, rw.stderr);
+      assert.equal(rw.stdout, 'from host\n');
+      assert.equal(readFileSync(path.join(host, 'out.txt'), 'utf8'), 'out\n');
+      const ro = strata('run', '-v', `${host}:/data:ro`, 'bbtest:1', 'sh', '-c', 'echo x > /data/ro.txt');
+      assert.notEqual(ro.status, 0);
+      assert.equal(existsSync(path.join(host, 'ro.txt')), false);
+      for (const [arg, want] of [['data:/x', /named volumes need a daemon/], [`${host}:rel`, /not an absolute path in the container/], [`${host}:/x:rx`, /want SRC:DST\[:ro\]/]] as const) {
+        const bad = strata('run', '-v', arg, 'bbtest:1', 'true');
+        assert.equal(bad.status, 2, arg);
+        assert.match(bad.stderr, want);
+      }
+    } finally {
+      rmSync(host, { recursive: true, force: true });
+    }
+  });
+
   it('errors are one line: unknown image, unknown user, bad network', () => {
     const a = strata('run', 'nope:latest');
     assert.equal(a.status, 1);

@@ -12,7 +12,22 @@ const spec = {
   workdir: { type: 'string', short: 'w' },
   hostname: { type: 'string' },
   interactive: { type: 'boolean', short: 'i' },
+  tty: { type: 'boolean', short: 't' },
+  rm: { type: 'boolean' },
+  entrypoint: { type: 'string' },
+  volume: { type: 'multi', short: 'v' },
 } as const;
+
+/** `-v SRC:DST[:ro|rw]` as docker run takes it, for host paths (a named volume is not a thing without a daemon). */
+function volume(v: string): { source: string; target: string; readonly: boolean } {
+  const parts = v.split(':');
+  const mode = parts.length === 3 ? parts.pop()! : 'rw';
+  const [source, target] = parts;
+  if (parts.length !== 2 || !source || !target || !['ro', 'rw'].includes(mode)) throw new UsageError(`-v ${v}: want SRC:DST[:ro]`);
+  if (!source.startsWith('/')) throw new UsageError(`-v ${v}: ${source} is not an absolute host path (named volumes need a daemon)`);
+  if (!target.startsWith('/')) throw new UsageError(`-v ${v}: ${target} is not an absolute path in the container`);
+  return { source, target, readonly: mode === 'ro' };
+}
 
 export const command: Command = {
   name: 'run',
@@ -34,13 +49,20 @@ Options:
   -w, --workdir DIR     working directory inside the container
   --hostname NAME       container hostname (default: the image digest's first 12 hex digits; the
                         host's name under --network host)
-  -i, --interactive     connect this process's stdin to the command`,
+  -i, --interactive     connect this process's stdin to the command
+  -t, --tty             accepted as docker takes it: the command writes to this process's terminal as it is
+                        (no pseudo-terminal of its own)
+  --entrypoint CMD      replace the image's Entrypoint (and drop its Cmd); "" for none
+  -v, --volume SRC:DST[:ro]   bind the absolute host path SRC at DST, read-write unless :ro (writes reach
+                        the host, as with docker run -v); repeatable
+  --rm                  accepted: every container is removed when its command ends`,
   async run(argv, ctx) {
     const p = parseArgs(argv, spec, true);
     const [image, ...cmd] = p.positionals;
     if (!image) throw new UsageError('run needs an image');
     const network = str(p, 'network') ?? 'none';
     if (network !== 'none' && network !== 'host') throw new UsageError(`--network must be none or host, not "${network}"`);
+    const volumes = multi(p, 'volume').map(volume);
     const ac = new AbortController();
     const stop = () => ac.abort();
     process.once('SIGINT', stop);
@@ -49,7 +71,8 @@ Options:
       const r = await runContainer({
         image, cmd, network, extraHosts: addHosts(multi(p, 'add-host')), mounts: multi(p, 'mount'), env: multi(p, 'env'),
         user: str(p, 'user'), workdir: str(p, 'workdir'), hostname: str(p, 'hostname'),
-        stdin: flag(p, 'interactive') ? 'inherit' : 'ignore', signal: ac.signal,
+        stdin: flag(p, 'interactive') ? 'inherit' : 'ignore', signal: ac.signal, volumes,
+        ...(str(p, 'entrypoint') !== undefined ? { entrypoint: str(p, 'entrypoint')! } : {}),
       });
       if (ctx.verbose && r.signal) ctx.err(`strata: command killed by ${r.signal}${r.oomKilled ? ' (out of memory)' : ''}\n`);
       return r.exitCode;
