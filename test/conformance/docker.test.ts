@@ -35,6 +35,7 @@ const cases: Array<{ name: string; dir: string; buildArgs?: string[] }> = [
   { name: 'env-ignore', dir: path.join(fixtures, 'env-ignore') },
   { name: 'add-archives', dir: path.join(fixtures, 'add-archives') },
   { name: 'run-env-mounts', dir: path.join(fixtures, 'run-env-mounts') },
+  { name: 'config-inherit', dir: path.join(fixtures, 'config-inherit') },
 ];
 
 describe('conformance: strata build vs docker build (BuildKit)', function () {

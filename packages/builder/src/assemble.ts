@@ -31,6 +31,12 @@ export function assembleImage(graph: Graph, solved: SolveResult<LayerChain>, cs:
   config.created = created ?? fallback;
   config.rootfs = { type: 'layers', diff_ids: layers.map((l) => l.diffId) };
   if (labels && Object.keys(labels).length > 0) config.config = { ...config.config, Labels: { ...config.config?.Labels, ...labels } };
+  // `ENTRYPOINT []`, `CMD []` and a Cmd dropped by ENTRYPOINT leave the field out, as Docker's config JSON
+  // does (omitempty): a child image sees none either way.
+  for (const k of ['Entrypoint', 'Cmd'] as const) {
+    const v = config.config?.[k];
+    if (config.config && (v === null || (Array.isArray(v) && v.length === 0))) delete config.config[k];
+  }
   const rawConfig = jsonBytes(config);
   const manifest: Manifest = {
     schemaVersion: 2,
