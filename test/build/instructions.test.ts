@@ -185,6 +185,21 @@ describe('strata build: instructions and flags (e2e)', function () {
     env.build(dir, ['--platform', 'linux/amd64']);
   });
 
+  it('names what a failing RUN or COPY could not find as the container sees it, never a scratch path', () => {
+    const cases: Array<[string, RegExp]> = [
+      ['FROM busybox\nUSER ghost\nRUN true\n', /Dockerfile:3: RUN true: unknown user "ghost": not in \/etc\/passwd$/],
+      ['FROM busybox\nCOPY --chown=1000:ghosts Dockerfile /x\n', /Dockerfile:2: COPY --chown=1000:ghosts Dockerfile \/x: unknown group "ghosts": not in \/etc\/group$/],
+      ['FROM busybox AS s\nFROM busybox\nRUN --mount=from=s,source=/nope,target=/m true\n', /: --mount source \/nope does not exist in its from= source$/],
+    ];
+    cases.forEach(([df, want], i) => {
+      const r = env.strata(['build', env.context(`scratch-names-${i}`, { Dockerfile: df })]);
+      assert.equal(r.status, 1);
+      const line = r.stderr.trim().split('\n').pop()!;
+      assert.match(line, want);
+      assert.doesNotMatch(line, /\/tmp\//);
+    });
+  });
+
   it('ignores .dockerignore-d files and fails on COPY of one with FILE:LINE', () => {
     const dir = env.context('ignored', { 'keep.txt': 'k', 'secret.key': 's', '.dockerignore': '*.key\n', Dockerfile: 'FROM busybox\nCOPY keep.txt /\nCOPY secret.key /\n' });
     const r = env.strata(['build', '--progress', 'plain', dir]);

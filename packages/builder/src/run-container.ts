@@ -97,8 +97,8 @@ export async function runContainer(o: RunContainerOptions): Promise<RunResult> {
       stdout: o.stdout,
       stderr: o.stderr,
     }, o.signal).catch((e: unknown) => {
-      // The rootfs is a transient mount: name the image instead.
-      if (e instanceof UnknownUserError) throw new UnknownUserError(e.message.replace(target, `${o.image}:`));
+      // Name the image whose tables were read.
+      if (e instanceof UnknownUserError) throw new UnknownUserError(e.message.replace(/not in \//, `not in ${o.image}:/`));
       throw e;
     });
   } finally {

@@ -123,7 +123,7 @@ export async function prepareRunMounts(list: RunMountOptions[], ctx: RunMountCon
         const root = await ctx.resolveFrom(m.from);
         const source = await resolveInRoot(root, m.source ?? '/');
         const st = await stat(source).catch(() => null);
-        if (!st) throw new ExecutorError(`--mount source ${m.source ?? '/'} does not exist in ${root}`);
+        if (!st) throw new ExecutorError(`--mount source ${m.source ?? '/'} does not exist${m.from === undefined ? '' : ' in its from= source'}`);
         if (!m.readwrite) mounts.push({ type: 'bind', source, target, readonly: true });
         else if (st.isDirectory()) mounts.push({ type: 'overlay', source, target });
         else {
@@ -136,7 +136,7 @@ export async function prepareRunMounts(list: RunMountOptions[], ctx: RunMountCon
         if (m.from !== undefined) {
           const root = await ctx.resolveFrom(m.from);
           seed = await resolveInRoot(root, m.source ?? '/');
-          if (!(await stat(seed).catch(() => null))?.isDirectory()) throw new ExecutorError(`--mount type=cache source ${m.source ?? '/'} is not a directory in ${root}`);
+          if (!(await stat(seed).catch(() => null))?.isDirectory()) throw new ExecutorError(`--mount type=cache source ${m.source ?? '/'} is not a directory${m.from === undefined ? '' : ' in its from= source'}`);
         }
         const owner = { uid: m.uid ?? 0, gid: m.gid ?? 0, mode: m.mode ?? 0o755 };
         const held = await holdCacheDir(ctx.stateRoot, m.id ?? target, m.sharing ?? 'shared', owner, ctx.signal, seed);

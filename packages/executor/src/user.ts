@@ -27,7 +27,8 @@ const numeric = (s: string): number | undefined => (/^\d+$/.test(s) && Number(s)
 /**
  * Resolves USER (`name`, `uid`, `name:group`, `uid:gid`) against the rootfs's /etc/passwd and /etc/group,
  * like runc: a numeric uid need not exist; a name must. Supplementary groups are the groups listing the
- * user as a member, set only when no group was given.
+ * user as a member, set only when no group was given. Errors name the tables as the container sees them
+ * (`/etc/passwd`), never the host path of a scratch mount.
  */
 export async function resolveUser(rootfs: string, user: string | undefined): Promise<ResolvedUser> {
   const spec = user && user.length ? user : 'root';
@@ -36,7 +37,7 @@ export async function resolveUser(rootfs: string, user: string | undefined): Pro
   const groupTable = await readTable(rootfs, '/etc/group');
   const uidNum = numeric(userPart);
   const entry = passwd.find((f) => (uidNum !== undefined ? numeric(f[2] ?? '') === uidNum : f[0] === userPart));
-  if (!entry && uidNum === undefined) throw new UnknownUserError(`unknown user "${userPart}": not in ${rootfs}/etc/passwd`);
+  if (!entry && uidNum === undefined) throw new UnknownUserError(`unknown user "${userPart}": not in /etc/passwd`);
   const uid = uidNum ?? numeric(entry![2] ?? '') ?? 0;
   let gid = entry ? numeric(entry[3] ?? '') ?? 0 : 0;
   const home = entry?.[5] || '/';
@@ -44,7 +45,7 @@ export async function resolveUser(rootfs: string, user: string | undefined): Pro
   if (groupPart !== undefined && groupPart !== '') {
     const g = numeric(groupPart);
     const ge = groupTable.find((f) => (g !== undefined ? numeric(f[2] ?? '') === g : f[0] === groupPart));
-    if (!ge && g === undefined) throw new UnknownUserError(`unknown group "${groupPart}": not in ${rootfs}/etc/group`);
+    if (!ge && g === undefined) throw new UnknownUserError(`unknown group "${groupPart}": not in /etc/group`);
     gid = g ?? numeric(ge![2] ?? '') ?? 0;
     return { uid, gid, groups: [gid], home };
   }
