@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { lstatSync, readFileSync, readlinkSync, existsSync, mkdtempSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, readlinkSync, existsSync, mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -198,6 +198,27 @@ describe('strata build: instructions and flags (e2e)', function () {
       assert.match(line, want);
       assert.doesNotMatch(line, /\/tmp\//);
     });
+  });
+
+  it('-o - and --output type=tar|docker|oci,dest=- write the result to standard output, progress staying on stderr', () => {
+    const dir = env.context('stdout-out', { Dockerfile: 'FROM busybox\nRUN echo made > /made.txt\n' });
+    const list = (tar: Buffer) => spawnSync('tar', ['-tf', '-'], { input: tar, encoding: 'utf8' }).stdout.split('\n');
+    const bare = env.strataBytes(['build', '--progress', 'plain', '-o', '-', dir]);
+    assert.equal(bare.status, 0, bare.stderr.toString());
+    assert.ok(list(bare.stdout).includes('made.txt'), 'the root filesystem as a tar');
+    assert.match(bare.stderr.toString(), /RUN echo made/);
+    for (const [type, member] of [['docker', 'manifest.json'], ['oci', 'index.json'], ['tar', 'made.txt']]) {
+      const r = env.strataBytes(['build', '--iidfile', path.join(env.work, 'iid'), '--output', `type=${type},dest=-`, dir]);
+      assert.equal(r.status, 0, r.stderr.toString());
+      assert.ok(list(r.stdout).includes(member), `${type}: ${member}`);
+    }
+    const quiet = env.strata(['build', '-q', '-o', '-', dir]);
+    assert.equal(quiet.status, 2);
+    assert.match(quiet.stderr, /-q prints the image id on standard output/);
+    const local = env.strata(['build', '--output', 'type=local,dest=-', dir]);
+    assert.equal(local.status, 1);
+    assert.match(local.stderr, /a local output is a directory, it cannot go to standard output/);
+    assert.deepEqual(readdirSync(path.join(env.root, 'tmp')).filter((n) => n.startsWith('output-')), []);
   });
 
   it('ignores .dockerignore-d files and fails on COPY of one with FILE:LINE', () => {

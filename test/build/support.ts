@@ -37,6 +37,11 @@ export class BuildEnv {
     });
   }
 
+  /** Runs `strata ARGS` with its standard output as bytes (an archive written to `-`); never throws. */
+  strataBytes(args: string[]): SpawnSyncReturns<Buffer> {
+    return spawnSync(freshBundle(), args, { cwd: this.work, env: { ...process.env, STRATA_ROOT: this.root }, maxBuffer: 256 << 20 });
+  }
+
   /** Starts `strata ARGS` in the background (for kill tests). */
   spawn(args: string[]) {
     return spawn(freshBundle(), args, { cwd: this.work, env: { ...process.env, STRATA_ROOT: this.root }, stdio: 'ignore' });

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { parse, toStages } from '@strata/dockerfile';
 import { BuildContext, checksumSources } from '@strata/context';
 import type { SecretSource } from '@strata/executor';
@@ -33,6 +33,8 @@ export interface BuildOptions {
   dockerfile?: string;
   /** Standard input, read for `-` (default process.stdin). */
   stdin?: Readable;
+  /** Where an `--output …,dest=-` goes. */
+  stdout?: Writable;
   /** Names in the local store (-t, repeatable). */
   tags?: string[];
   target?: string;
@@ -209,7 +211,7 @@ async function buildFrom(o: BuildOptions, root: string, input: BuildInput): Prom
     for (const c of opened.values()) await (await c).save();
     const image = assembleImage(graph, solved, svc.blobs ?? store.content, epoch !== undefined ? now() : undefined, o.labels);
     await store.save(image, o.tags ?? []);
-    await writeOutputs(store, image, o.outputs ?? [], o.tags ?? []);
+    await writeOutputs(store, image, o.outputs ?? [], o.tags ?? [], o.stdout);
     await recorder.save(root, (await image.manifest()).config.digest);
     const pushed: string[] = [];
     if (o.push) {

@@ -1,4 +1,5 @@
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -6,14 +7,15 @@ import { extractLayer, treeEntries, writeImageArchive, writeLayerTar, writeOciLa
 import { BuildError } from './errors.js';
 import { scratchName } from './stale.js';
 
-/** One `--output type=…,dest=…` (buildx's spelling). */
+/** One `--output type=…,dest=…` (buildx's spelling); dest `-` is standard output (tar, oci and docker). */
 export interface OutputSpec {
   type: 'oci' | 'docker' | 'local' | 'tar';
   dest: string;
 }
 
-/** Parses `type=oci,dest=out.tar`; a bare path means type=local (as buildx does). */
+/** Parses `type=oci,dest=out.tar`; a bare path means type=local and a bare `-` a tar on stdout (as buildx does). */
 export function parseOutput(text: string): OutputSpec {
+  if (text === '-') return { type: 'tar', dest: '-' };
   if (!text.includes('=')) return { type: 'local', dest: text };
   const kv = new Map(text.split(',').map((p) => {
     const i = p.indexOf('=');
@@ -23,6 +25,7 @@ export function parseOutput(text: string): OutputSpec {
   const dest = kv.get('dest');
   if (!type || !['oci', 'docker', 'local', 'tar'].includes(type)) throw new BuildError(`--output ${text}: type must be oci, docker, local or tar`);
   if (!dest) throw new BuildError(`--output ${text}: dest= is required`);
+  if (dest === '-' && type === 'local') throw new BuildError(`--output ${text}: a local output is a directory, it cannot go to standard output`);
   for (const k of kv.keys()) if (!['type', 'dest', 'name'].includes(k)) throw new BuildError(`--output ${text}: unknown key "${k}"`);
   return { type: type as OutputSpec['type'], dest };
 }
@@ -34,9 +37,24 @@ async function unpackTo(image: Image, dir: string): Promise<void> {
   }
 }
 
-/** Writes each requested output of a built image. */
-export async function writeOutputs(store: LocalStore, image: Image, outputs: OutputSpec[], names: string[]): Promise<void> {
+/**
+ * Writes each requested output of a built image; one with dest `-` is made in a scratch file first and then
+ * copied to `stdout`, so a failure never leaves half an archive in a pipe that looks complete.
+ */
+export async function writeOutputs(store: LocalStore, image: Image, outputs: OutputSpec[], names: string[], stdout?: Writable): Promise<void> {
   for (const o of outputs) {
+    if (o.dest === '-') {
+      if (stdout === undefined) throw new BuildError(`--output type=${o.type},dest=-: no standard output to write to`);
+      const tmp = await mkdtemp(path.join(store.content.tmpDir, scratchName('output')));
+      try {
+        const file = path.join(tmp, 'out.tar');
+        await writeOutputs(store, image, [{ type: o.type, dest: file }], names);
+        await pipeline(createReadStream(file), stdout, { end: false });
+      } finally {
+        await rm(tmp, { recursive: true, force: true });
+      }
+      continue;
+    }
     const dest = path.resolve(o.dest);
     if (o.type === 'oci' && !dest.endsWith('.tar')) {
       await writeOciLayout(dest, [{ image, ...(names[0] ? { ref: names[0].split(':').pop()!, name: names[0] } : {}) }]);

@@ -14,9 +14,10 @@ const OWNED = /^(?:step|view|unpack|run|empty|output|download|exec|stdin|ctxview
 
 /**
  * Scratch that holds plain files only, never a mount point of ours: a RUN's executor scratch (its generated
- * /etc files), a context unpacked from standard input, a context view for RUN --mount (context-view.ts).
+ * /etc files), a context unpacked from standard input, a context view for RUN --mount (context-view.ts), an
+ * output made before it is written or streamed (outputs.ts).
  */
-const EXEC_SCRATCH = /^(?:exec|stdin|ctxview)-\d+-/;
+const EXEC_SCRATCH = /^(?:exec|stdin|ctxview|output)-\d+-/;
 
 function alive(pid: number): boolean {
   if (pid === process.pid) return true;

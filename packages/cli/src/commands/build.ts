@@ -133,7 +133,8 @@ Dockerfile alone (then the context is empty).
       --no-cache             run every step; --no-cache-filter STAGE for one stage
       --secret id=X,src=F|env=V  secrets for RUN --mount=type=secret
       --ssh default[=SOCK]   agent sockets for RUN --mount=type=ssh
-  -o, --output type=oci|docker|local|tar,dest=PATH   also write the result there (repeatable)
+  -o, --output type=oci|docker|local|tar,dest=PATH   also write the result there (repeatable; dest=- or
+                             a bare - : standard output)
       --push                 push every -t name to its registry (--insecure for http)
       --iidfile F            write the image id (config digest) to F
       --metadata-file F      write build metadata as JSON to F
@@ -161,6 +162,8 @@ SOURCE_DATE_EPOCH (environment or --build-arg) makes the image reproducible.`,
     if (flag(p, 'push') && multi(p, 'tag').length === 0) throw new UsageError('--push needs at least one -t NAME');
     const network = str(p, 'network');
     if (network !== undefined && !['default', 'none', 'host'].includes(network)) throw new UsageError(`--network ${network}: want default, none or host`);
+    const outputs = multi(p, 'output').map(parseOutput);
+    if (flag(p, 'quiet') && outputs.some((x) => x.dest === '-')) throw new UsageError('-q prints the image id on standard output, where --output …dest=- writes: use --iidfile');
     const extraHosts = addHosts(multi(p, 'add-host'));
     const imageLabels = labels(multi(p, 'label'));
     const buildContexts = namedContexts(multi(p, 'build-context'));
@@ -186,7 +189,8 @@ SOURCE_DATE_EPOCH (environment or --build-arg) makes the image reproducible.`,
         noCacheFilter: multi(p, 'no-cache-filter'),
         secrets: secrets(multi(p, 'secret')),
         ssh: sshAgents(multi(p, 'ssh')),
-        outputs: multi(p, 'output').map(parseOutput),
+        outputs,
+        stdout: process.stdout,
         events: (e) => r.event(e),
         warn: (m) => r.warn(m),
         ...(driver ? { driver: driver as 'overlay' } : {}),
