@@ -140,8 +140,27 @@ describe('strata images, tag, rmi, import, export, save, load, fsck', function (
     }
   });
 
+  it('save writes to standard output and load reads standard input when no file is named (docker save x > f; docker load < f)', () => {
+    const saved = spawnSync(process.execPath, [bin, 'save', 'busybox'], { env: { ...process.env, STRATA_ROOT: root }, maxBuffer: 1 << 26 });
+    assert.equal(saved.status, 0, saved.stderr.toString());
+    assert.ok(spawnSync('tar', ['-tf', '-'], { input: saved.stdout, encoding: 'utf8' }).stdout.split('\n').includes('manifest.json'));
+    const fresh = mkdtempSync(path.join(os.tmpdir(), 'strata-cli-oci-stdin-'));
+    try {
+      const env = { ...process.env, STRATA_ROOT: fresh };
+      const r = spawnSync(process.execPath, [bin, 'load'], { input: saved.stdout, encoding: 'utf8', env });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, 'Loaded image: busybox:latest\n');
+      assert.deepEqual(readdirSync(path.join(fresh, 'tmp')), [], 'the spooled input is gone');
+      const empty = spawnSync(process.execPath, [bin, 'load'], { input: '', encoding: 'utf8', env });
+      assert.equal(empty.status, 1);
+      assert.match(empty.stderr, /^strata: [^\n]+\n$/);
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  });
+
   it('usage errors exit 2 with one line', () => {
-    for (const args of [['save', 'busybox'], ['save', '-o', 'x', '--format', 'zip', 'busybox'], ['load'], ['import', 'only-one'], ['export'], ['fsck', 'extra']]) {
+    for (const args of [['save', '-o', 'x', '--format', 'zip', 'busybox'], ['save', '--format', 'oci-dir', 'busybox'], ['import', 'only-one'], ['export'], ['fsck', 'extra']]) {
       const r = strata(...args);
       assert.equal(r.status, 2, args.join(' '));
       assert.match(r.stderr, /^strata: [^\n]+\nRun `strata --help` for usage\.\n$/);

@@ -1,15 +1,17 @@
 import { oci } from '@strata/builder';
 import { parseArgs, str } from '../args.js';
 import { UsageError, type Command } from '../command.js';
+import { isTerminal } from '../direct-write.js';
+import { viaStdout } from '../stdio-files.js';
 
 const FORMATS = ['docker', 'docker-legacy', 'oci', 'oci-dir'];
 
 export const command: Command = {
   name: 'save',
   summary: 'write images to an archive (docker save)',
-  usage: `Usage: strata save -o FILE [--format docker|docker-legacy|oci|oci-dir] NAME...
+  usage: `Usage: strata save [-o FILE] [--format docker|docker-legacy|oci|oci-dir] NAME...
 
-Write images from the local store to FILE.
+Write images from the local store to FILE, or to standard output when it is not a terminal.
   --format docker         (default) what Docker 25+ docker save writes: an OCI layout with manifest.json;
                           docker load, podman load and skopeo docker-archive: read it
   --format docker-legacy  the pre-25 docker save form (<id>/layer.tar)
@@ -18,13 +20,15 @@ Write images from the local store to FILE.
   async run(argv) {
     const p = parseArgs(argv, { output: { type: 'string', short: 'o' }, format: { type: 'string' } });
     const out = str(p, 'output');
-    if (!out) throw new UsageError('save needs -o FILE');
     const format = str(p, 'format') ?? 'docker';
+    if (!out && isTerminal(1)) throw new UsageError('save writes an archive: give -o FILE or redirect standard output');
+    if (!out && format === 'oci-dir') throw new UsageError('--format oci-dir writes a directory: give -o DIR');
     if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
     if (p.positionals.length === 0) throw new UsageError('save needs at least one image NAME');
     const store = new oci.LocalStore(oci.defaultStateRoot());
     try {
-      await oci.saveImages(store, p.positionals, out, format as oci.SaveFormat);
+      if (out) await oci.saveImages(store, p.positionals, out, format as oci.SaveFormat);
+      else await viaStdout(store.content.tmpDir, (file) => oci.saveImages(store, p.positionals, file, format as oci.SaveFormat));
       return 0;
     } finally {
       store.close();
