@@ -1,6 +1,7 @@
 import { oci } from '@strata/builder';
 import { parseArgs, flag, str } from '../args.js';
 import { UsageError, type Command } from '../command.js';
+import { renderTemplate } from '../go-template.js';
 
 /** "3 hours ago" as docker prints it. */
 function ago(iso: string | undefined, now = Date.now()): string {
@@ -26,18 +27,20 @@ function human(n: number): string {
 export const command: Command = {
   name: 'images',
   summary: 'list images in the local store',
-  usage: `Usage: strata images [--quiet] [--digests] [--format table|json]
+  usage: `Usage: strata images [--quiet] [--digests] [--format table|json|TEMPLATE]
 
 List the named images in the local store ($STRATA_ROOT).
   -q, --quiet     only image IDs
   --digests       show manifest digests
-  --format FMT    table (default) or json
+  --format FMT    table (default), json, or a docker-style template: '{{.Repository}}:{{.Tag}}',
+                  'table {{.ID}}\t{{.Size}}', '{{json .}}'; fields ID, Repository, Tag, Digest,
+                  CreatedSince, CreatedAt, Size
 SIZE is the sum of the stored (compressed) layers.`,
   async run(argv, ctx) {
     const p = parseArgs(argv, { quiet: { type: 'boolean', short: 'q' }, digests: { type: 'boolean' }, format: { type: 'string' } });
     if (p.positionals.length > 1) throw new UsageError('images takes at most one REPOSITORY filter');
     const fmt = str(p, 'format') ?? 'table';
-    if (fmt !== 'table' && fmt !== 'json') throw new UsageError(`--format must be table or json, not ${fmt}`);
+    if (fmt !== 'table' && fmt !== 'json' && !fmt.includes('{{')) throw new UsageError(`--format must be table, json or a template such as '{{.Repository}}:{{.Tag}}', not ${fmt}`);
     const store = new oci.LocalStore(oci.defaultStateRoot());
     try {
       let list = await store.list();
@@ -45,6 +48,15 @@ SIZE is the sum of the stored (compressed) layers.`,
       if (filter) list = list.filter((i) => i.repository === filter || i.name === filter);
       if (fmt === 'json') {
         ctx.out(JSON.stringify(list, null, 2) + '\n');
+        return 0;
+      }
+      if (fmt.includes('{{')) {
+        const rows = list.map((i) => ({
+          ID: i.id.slice(7, 19), Repository: i.repository, Tag: i.tag, Digest: i.digest,
+          CreatedSince: ago(i.created), CreatedAt: i.created ?? '', Size: human(i.size),
+        }));
+        const headers = { ID: 'IMAGE ID', Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', Size: 'SIZE' };
+        ctx.out(renderTemplate(fmt, rows, headers));
         return 0;
       }
       if (flag(p, 'quiet')) {
