@@ -67,6 +67,19 @@ describe('strata build: Dockerfile or context on standard input (e2e)', function
     assert.deepEqual(leftovers(), []);
   });
 
+  it('without -f takes Dockerfile, else dockerfile, else Containerfile (with its .containerignore), in a directory or an archive', () => {
+    const dir = env.context('containerfile', { Containerfile: 'FROM busybox\nCOPY . /ctx\n', 'a.txt': 'a\n', 'skip.txt': 's\n', '.containerignore': 'skip.txt\n' });
+    env.build(dir, ['-t', 'cf:1']);
+    const fs = env.rootfs('cf:1');
+    assert.equal(readFileSync(path.join(fs, 'ctx/a.txt'), 'utf8'), 'a\n');
+    assert.equal(existsSync(path.join(fs, 'ctx/skip.txt')), false);
+    const r = env.strata(['build', '--progress', 'plain', '-t', 'cf:2', '-'], {}, env.work, tarOf(dir, 'Containerfile', 'a.txt'));
+    assert.equal(r.status, 0, r.stderr);
+    const lower = env.context('lower-dockerfile', { dockerfile: 'FROM busybox\nRUN echo lower > /lower.txt\n' });
+    env.build(lower, ['-t', 'cf:3']);
+    assert.equal(readFileSync(path.join(env.rootfs('cf:3'), 'lower.txt'), 'utf8'), 'lower\n');
+  });
+
   it('refuses both from stdin, and compressed input that holds no tar, in one line', () => {
     const both = env.strata(['build', '-f', '-', '-'], {}, env.work, 'FROM busybox\n');
     assert.equal(both.status, 1);

@@ -1,4 +1,4 @@
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -95,6 +95,18 @@ function readDockerfile(file: string, filename: string, where = ''): string {
 const ON_STDIN = 'on standard input';
 
 /**
+ * The Dockerfile of a context when -f is not given: `Dockerfile`, else `dockerfile` (the docker CLI's
+ * fallback), else `Containerfile` (buildah's and podman's name); `Dockerfile` when there is none, for the error.
+ */
+function defaultDockerfile(contextDir: string): string {
+  for (const name of ['Dockerfile', 'dockerfile', 'Containerfile']) {
+    const p = path.join(contextDir, name);
+    if (existsSync(p)) return p;
+  }
+  return path.join(contextDir, 'Dockerfile');
+}
+
+/**
  * The Dockerfile and context of a build: CONTEXT and `-f` as paths (the Dockerfile defaults to
  * CONTEXT/Dockerfile), `-f -` for a Dockerfile on stdin, or `fromStdin` for CONTEXT `-` (where `-f` names a
  * file inside the archive).
@@ -103,14 +115,14 @@ export async function buildInput(contextArg: string, dockerfileArg: string | und
   if (fromStdin !== undefined) {
     const { contextDir, dockerfileText } = fromStdin;
     if (dockerfileText !== undefined) return { contextDir, text: dockerfileText, filename: STDIN_DOCKERFILE, keepContextState: false, contextLabel: ON_STDIN };
-    const rel = dockerfileArg ?? 'Dockerfile';
+    const rel = dockerfileArg ?? path.basename(defaultDockerfile(contextDir));
     const dockerfilePath = path.join(contextDir, path.posix.normalize(`/${rel}`));
     const text = readDockerfile(dockerfilePath, rel, ` in the context archive ${ON_STDIN}`);
     return { contextDir, dockerfilePath, text, filename: rel, keepContextState: false, contextLabel: ON_STDIN };
   }
   const contextDir = path.resolve(contextArg);
   if (dockerfileArg === '-') return { contextDir, text: await readStdinDockerfile(stdin), filename: STDIN_DOCKERFILE, keepContextState: true };
-  const dockerfilePath = path.resolve(dockerfileArg ?? path.join(contextDir, 'Dockerfile'));
+  const dockerfilePath = path.resolve(dockerfileArg ?? defaultDockerfile(contextDir));
   const filename = path.relative(process.cwd(), dockerfilePath) || dockerfilePath;
   return { contextDir, dockerfilePath, text: readDockerfile(dockerfilePath, filename), filename, keepContextState: true };
 }

@@ -33,12 +33,12 @@ export interface IgnoreFile {
 
 /**
  * Load the ignore file BuildKit would use: `<Dockerfile>.dockerignore` beside the Dockerfile wins over the
- * context's `.dockerignore`.
+ * context's `.dockerignore`. Without either, the context's `.containerignore` (buildah's and podman's name).
  */
 export async function loadIgnoreFile(contextDir: string, dockerfilePath?: string): Promise<IgnoreFile> {
   const candidates: string[] = [];
   if (dockerfilePath !== undefined) candidates.push(path.resolve(contextDir, dockerfilePath) + '.dockerignore');
-  candidates.push(path.join(contextDir, '.dockerignore'));
+  candidates.push(path.join(contextDir, '.dockerignore'), path.join(contextDir, '.containerignore'));
   for (const file of candidates) {
     let text: string;
     try {

@@ -28,4 +28,16 @@ describe('context: .dockerignore files', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('falls back to .containerignore (buildah, podman) only when there is no .dockerignore', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'strata-ctx-'));
+    try {
+      await writeFile(path.join(dir, '.containerignore'), 'from-containerignore\n');
+      assert.deepEqual((await loadIgnoreFile(dir)).patterns, ['from-containerignore']);
+      await writeFile(path.join(dir, '.dockerignore'), 'from-dockerignore\n');
+      assert.deepEqual((await loadIgnoreFile(dir)).patterns, ['from-dockerignore']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
