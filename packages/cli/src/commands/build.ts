@@ -87,7 +87,7 @@ function labels(list: string[]): Record<string, string> {
 function secrets(list: string[]): Record<string, { path?: string; data?: string }> {
   const out: Record<string, { path?: string; data?: string }> = {};
   for (const s of list) {
-    const kv = new Map(s.split(',').map((p) => p.split('=', 2) as [string, string]));
+    const kv = new Map(s.split(',').map((p) => (p.includes('=') ? [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)] : [p, '']) as [string, string]));
     const id = kv.get('id') ?? (kv.get('src') ?? kv.get('source') ?? '').split('/').pop();
     if (!id) throw new UsageError(`--secret ${s}: needs id=`);
     const src = kv.get('src') ?? kv.get('source');
@@ -105,7 +105,7 @@ function secrets(list: string[]): Record<string, { path?: string; data?: string 
 function sshAgents(list: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const s of list) {
-    const [id, sock] = s.includes('=') ? (s.split('=', 2) as [string, string]) : [s, process.env.SSH_AUTH_SOCK ?? ''];
+    const [id, sock] = s.includes('=') ? [s.slice(0, s.indexOf('=')), s.slice(s.indexOf('=') + 1)] : [s, process.env.SSH_AUTH_SOCK ?? ''];
     if (!sock) throw new UsageError(`--ssh ${s}: no socket given and SSH_AUTH_SOCK is not set`);
     out[id] = sock;
   }
