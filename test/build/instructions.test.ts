@@ -49,6 +49,7 @@ describe('strata build: instructions and flags (e2e)', function () {
         'COPY --chmod=0600 --chown=1000:1000 data/*.conf /etc/conf/',
         'ADD archive.tar.gz /opt/',
         `ADD --checksum=sha256:${sum} ${url} /dl/`,
+        `ADD --chmod=755 ${url} /dl-exec/`,
         'RUN echo "$GREETING" > greeting.txt && ln -s greeting.txt link.txt && mkdir -p /var/empty',
         'RUN ["/bin/sh", "-c", "echo exec-form > /exec.txt"]',
         'RUN <<EOF',
@@ -110,6 +111,7 @@ describe('strata build: instructions and flags (e2e)', function () {
     assert.equal(read('opt/inner/hello.txt'), 'from a tarball\n', 'ADD extracts local archives');
     assert.equal(read('dl/file.txt'), served.toString());
     assert.equal(lstatSync(path.join(fs, 'dl/file.txt')).mode & 0o777, 0o600);
+    assert.equal(lstatSync(path.join(fs, 'dl-exec/file.txt')).mode & 0o777, 0o755, 'ADD --chmod of a URL');
     assert.equal(read('exec.txt'), 'exec-form\n');
     assert.equal(read('heredoc.txt'), 'heredoc\n');
     assert.equal(read('etc/inline.conf'), 'inline /srv/app\n');
@@ -219,6 +221,26 @@ describe('strata build: instructions and flags (e2e)', function () {
     assert.equal(local.status, 1);
     assert.match(local.stderr, /a local output is a directory, it cannot go to standard output/);
     assert.deepEqual(readdirSync(path.join(env.root, 'tmp')).filter((n) => n.startsWith('output-')), []);
+  });
+
+  it('--chmod takes chmod symbols (u=rwX,go=rX, +x, g=u) per entry; a source mode change is a miss only then', () => {
+    const dir = env.context('chmod-symbolic', {
+      'tree/plain.txt': 'p\n', 'tree/run.sh': '#!/bin/sh\n', 'tree/sub/deep.txt': 'd\n', 'one.sh': 'x\n',
+      Dockerfile: 'FROM busybox\nCOPY --chmod=u=rwX,go=rX tree /t\nCOPY --chmod=+x one.sh /one.sh\nCOPY --chmod=0640 tree/plain.txt /octal.txt\n',
+    });
+    spawnSync('chmod', ['0600', path.join(dir, 'tree/plain.txt'), path.join(dir, 'one.sh'), path.join(dir, 'tree/sub/deep.txt')]);
+    spawnSync('chmod', ['0700', path.join(dir, 'tree/run.sh'), path.join(dir, 'tree/sub'), path.join(dir, 'tree')]);
+    env.build(dir, ['-t', 'chmodsym:1']);
+    const fs = env.rootfs('chmodsym:1');
+    const mode = (p: string) => (lstatSync(path.join(fs, p)).mode & 0o7777).toString(8);
+    assert.deepEqual(['t/plain.txt', 't/run.sh', 't/sub', 't/sub/deep.txt', 'one.sh', 'octal.txt'].map(mode), ['644', '755', '755', '644', '711', '640']);
+    spawnSync('chmod', ['0700', path.join(dir, 'tree/plain.txt')]);
+    assert.match(env.build(dir, ['-t', 'chmodsym:1']), /cache miss: COPY line 2: tree\/plain\.txt mode\/owner changed/);
+    assert.equal((lstatSync(path.join(env.rootfs('chmodsym:1'), 't/plain.txt')).mode & 0o7777).toString(8), '755');
+    const octal = env.context('chmod-octal', { 'f.txt': 'f\n', Dockerfile: 'FROM busybox\nCOPY --chmod=0640 f.txt /f.txt\n' });
+    env.build(octal);
+    spawnSync('chmod', ['0700', path.join(octal, 'f.txt')]);
+    assert.match(env.build(octal), /\(2 cached, 0 run\)/, 'an octal --chmod does not read the source mode');
   });
 
   it('ignores .dockerignore-d files and fails on COPY of one with FILE:LINE', () => {

@@ -162,8 +162,8 @@ export class Downloads {
   }
 }
 
-/** Places a fetched ADD URL at `destFile`, verifying `--checksum` when given. Mode 0600 as BuildKit sets it. */
-export async function placeDownload(url: string, got: Fetched, destFile: string, checksum: string | null, uid: number, gid: number): Promise<void> {
+/** Places a fetched ADD URL at `destFile`, verifying `--checksum` when given. Mode 0600 as BuildKit sets it, unless --chmod. */
+export async function placeDownload(url: string, got: Fetched, destFile: string, checksum: string | null, uid: number, gid: number, mode = 0o600): Promise<void> {
   if (checksum !== null) {
     const [algo, want] = checksum.includes(':') ? checksum.split(':', 2) as [string, string] : ['sha256', checksum];
     if (!['sha256', 'sha384', 'sha512'].includes(algo)) throw new BuildError(`ADD --checksum=${checksum}: unsupported algorithm ${algo}`);
@@ -171,7 +171,7 @@ export async function placeDownload(url: string, got: Fetched, destFile: string,
     if (have !== want) throw new BuildError(`ADD ${url}: checksum mismatch: want ${algo}:${want}, got ${algo}:${have}`);
   }
   await copyFile(got.file, destFile);
-  await chmod(destFile, 0o600);
+  await chmod(destFile, mode);
   await lchown(destFile, uid, gid);
   if (got.lastModified) await utimes(destFile, got.lastModified, got.lastModified);
 }

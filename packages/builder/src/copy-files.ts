@@ -5,14 +5,15 @@ import path from 'node:path';
 import type { PatternMatcher } from '@strata/context';
 import { resolveInRoot } from '@strata/executor';
 import type { SmallCopy, SmallFileCopier } from '@strata/snapshot';
+import type { ModeFn } from './chmod-spec.js';
 import type { SourceStat, SourceTree } from './source-tree.js';
 
 /** How copied entries are owned and moded; undefined fields keep the source's. */
 export interface CopyAttrs {
   uid?: number;
   gid?: number;
-  /** --chmod: applied to every copied file and directory. */
-  mode?: number;
+  /** --chmod: applied to every copied file and directory (octal: the same mode; symbolic: from each one's own). */
+  mode?: ModeFn;
   /** Clamp for mtimes (SOURCE_DATE_EPOCH), in seconds. */
   epoch?: number;
 }
@@ -178,7 +179,7 @@ function ownedAs(st: SourceStat, attrs: CopyAttrs): { uid: number; gid: number; 
   return {
     uid: attrs.uid ?? Number(st.uid),
     gid: attrs.gid ?? Number(st.gid),
-    mode: attrs.mode ?? Number(st.mode & 0o7777n),
+    mode: attrs.mode ? attrs.mode(Number(st.mode & 0o7777n), st.isDirectory()) : Number(st.mode & 0o7777n),
     mtime: attrs.epoch !== undefined ? Math.min(mtimeS, attrs.epoch) : mtimeS,
   };
 }

@@ -6,6 +6,7 @@ import type { CopyAction, FileOp, MkdirAction } from '@strata/planner';
 import type { LayerChain } from '@strata/cache';
 import { nativeSmallFileCopier } from '@strata/snapshot';
 import { isUrl, placeDownload, sniffArchive, unpackArchive, urlFileName, type ArchiveKind, type Downloads } from './add-sources.js';
+import { parseChmod } from './chmod-spec.js';
 import { copyDirContents, copyEntry, mkdirOwned, type CopyAttrs } from './copy-files.js';
 import { BuildError } from './errors.js';
 import { contextTree, dirTree, matchSourceNamed, type SourceTree } from './source-tree.js';
@@ -31,11 +32,6 @@ async function owner(rootfs: string, chown: string): Promise<{ uid: number; gid:
   const u = await resolveUser(rootfs, chown);
   if (chown.includes(':') || !/^\d+$/.test(chown)) return { uid: u.uid, gid: u.gid };
   return { uid: u.uid, gid: u.uid };
-}
-
-function parseChmod(chmod: string): number {
-  if (!/^[0-7]{3,4}$/.test(chmod)) throw new BuildError(`invalid --chmod=${chmod}: want an octal mode such as 0755`);
-  return Number.parseInt(chmod, 8);
 }
 
 /** COPY/ADD/WORKDIR as one filesystem step over the parent. */
@@ -73,7 +69,7 @@ async function copyAction(svc: StepServices, rootfs: string, a: CopyAction, tree
   for (const doc of a.inline) {
     const file = destIsDir || many ? path.join(await intoDir(), doc.name) : destHost;
     await writeFile(file, doc.data);
-    await chmod(file, attrs.mode ?? 0o644);
+    await chmod(file, attrs.mode ? attrs.mode(0o644, false) : 0o644);
     await lchown(file, ownerIds.uid, ownerIds.gid);
     if (attrs.epoch !== undefined) await utimes(file, attrs.epoch, attrs.epoch);
   }
@@ -81,7 +77,7 @@ async function copyAction(svc: StepServices, rootfs: string, a: CopyAction, tree
     if (isUrl(source)) {
       if (!a.add) throw new BuildError(`COPY cannot read URL ${source}: use ADD`);
       const file = destIsDir || many ? path.join(await intoDir(), urlFileName(source)) : destHost;
-      await placeDownload(source, await downloads.get(source), file, a.checksum, ownerIds.uid, ownerIds.gid);
+      await placeDownload(source, await downloads.get(source), file, a.checksum, ownerIds.uid, ownerIds.gid, attrs.mode ? attrs.mode(0o600, false) : 0o600);
       continue;
     }
     const matches = await matchSourceNamed(tree, source);
@@ -101,7 +97,7 @@ async function copyAction(svc: StepServices, rootfs: string, a: CopyAction, tree
         // The directory's contents are copied, not the directory: a new destination is made 0755 (or
         // --chmod), owned by --chown or root; an existing one keeps its owner and mode (BuildKit).
         const existed = await lstat(await resolveInRoot(rootfs, a.dest)).then((s) => s.isDirectory(), () => false);
-        const dir = await mkdirOwned(rootfs, a.dest, ownerIds.uid, ownerIds.gid, attrs.mode ?? 0o755);
+        const dir = await mkdirOwned(rootfs, a.dest, ownerIds.uid, ownerIds.gid, attrs.mode ? attrs.mode(0o755, true) : 0o755);
         if (!existed && defer && a.sources.length === 1 && a.inline.length === 0 && matches.length === 1) {
           // The mount just made this directory, and nothing after this copy touches it: its entries go
           // straight into the upper dir after the unmount, without the overlay's per-file work, and small

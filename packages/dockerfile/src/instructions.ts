@@ -157,7 +157,7 @@ function copyLike(node: InstructionNode, K: 'COPY' | 'ADD', args: string[], flag
     } else sources.push(s);
   }
   const chmod = flags.string('chmod');
-  if (chmod !== null && !chmod.includes('$') && !/^([0-7]{3,4}|[ugoa]*[-+=][rwxXst]*(,[ugoa]*[-+=][rwxXst]*)*)$/.test(chmod)) {
+  if (chmod !== null && !chmod.includes('$') && !/^([0-7]{1,4}|[ugoa]*(?:[-+=](?:[rwxXst]*|[ugo]))+(?:,[ugoa]*(?:[-+=](?:[rwxXst]*|[ugo]))+)*)$/.test(chmod)) {
     flagFail('chmod', `invalid chmod parameter: ${chmod}`);
   }
   const common = {

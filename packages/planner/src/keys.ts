@@ -5,7 +5,8 @@ import type { Op, OpKind } from './graph.js';
  * Version of the cache key scheme: bump it whenever what goes into a pre-image changes, or what an op makes
  * from the same pre-image, so keys written by an older scheme can never be taken for keys of this one.
  * v3: a COPY of a directory no longer gives the destination directory the source directory's owner and mode;
- * ADD unpacks exactly the files whose decompressed content starts with a valid tar header.
+ * ADD unpacks exactly the files whose decompressed content starts with a valid tar header; ADD --chmod of a URL
+ * applies.
  */
 export const KEY_VERSION = 3;
 

@@ -49,7 +49,7 @@ export interface SourceRequest {
   sources: string[];
   /** `COPY --exclude` patterns. */
   exclude: string[];
-  /** `--chmod` given: the source mode does not reach the image. */
+  /** An octal `--chmod` given: the source mode does not reach the image (a symbolic one is applied to it). */
   dropMode: boolean;
   /** `--chown` given: the source owner does not reach the image. */
   dropOwner: boolean;

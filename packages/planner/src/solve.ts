@@ -180,7 +180,7 @@ async function contextSources(op: Op, opts: SolveOptions): Promise<Record<string
     const named = op.action.from.name;
     const local = a.sources.filter((s) => !(a.add && URL_SOURCE.test(s)));
     if (local.length > 0) {
-      reqs.push(['sources', { op, ...(named !== undefined ? { context: named } : {}), sources: local, exclude: a.exclude, dropMode: a.chmod !== null, dropOwner: a.chown !== null }]);
+      reqs.push(['sources', { op, ...(named !== undefined ? { context: named } : {}), sources: local, exclude: a.exclude, dropMode: a.chmod !== null && /^[0-7]+$/.test(a.chmod), dropOwner: a.chown !== null }]);
     }
     for (const url of a.sources.filter((s) => a.add && URL_SOURCE.test(s))) {
       // Without --checksum or a remoteChecksum, the address alone keys the download (the builder decides
