@@ -243,6 +243,24 @@ describe('strata build: instructions and flags (e2e)', function () {
     assert.match(env.build(octal), /\(2 cached, 0 run\)/, 'an octal --chmod does not read the source mode');
   });
 
+  it('runs the build checks: warnings in the output, a failure before any step under # check=error=true, --check alone', () => {
+    const dir = env.context('checks', { Dockerfile: 'FROM busybox as base\nENV FROM_BASE_OK=$PATH\nCMD echo hi\n' });
+    const log = env.build(dir);
+    assert.match(log, /Dockerfile:1: FromAsCasing: 'as' and 'FROM' keywords' casing do not match/);
+    assert.match(log, /Dockerfile:3: JSONArgsRecommended:/);
+    assert.doesNotMatch(log, /UndefinedVar/, 'PATH comes from the base image');
+    const strict = env.context('checks-strict', { Dockerfile: '# check=error=true\nFROM busybox as base\nRUN echo never-runs\n' });
+    const r = env.strata(['build', '--progress', 'plain', strict]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr.trim().split('\n').pop()!, /Dockerfile:2: lint violation \(# check=error=true\): FromAsCasing: /);
+    assert.doesNotMatch(r.stderr, /never-runs \(line/);
+    const check = env.strata(['build', '--check', dir]);
+    assert.equal(check.status, 1);
+    assert.match(check.stdout, /Dockerfile:1: FromAsCasing: [^\n]*\n.*Dockerfile:3: JSONArgsRecommended: [^\n]*\nCheck complete, 2 warnings have been found!\n$/s);
+    const clean = env.context('checks-clean', { Dockerfile: 'FROM busybox\nCMD ["sh"]\n' });
+    assert.equal(env.strata(['build', '--check', clean]).stdout, 'Check complete, no warnings found.\n');
+  });
+
   it('ignores .dockerignore-d files and fails on COPY of one with FILE:LINE', () => {
     const dir = env.context('ignored', { 'keep.txt': 'k', 'secret.key': 's', '.dockerignore': '*.key\n', Dockerfile: 'FROM busybox\nCOPY keep.txt /\nCOPY secret.key /\n' });
     const r = env.strata(['build', '--progress', 'plain', dir]);

@@ -21,6 +21,7 @@ import { LazySnapshotter } from './lazy-snapshotter.js';
 import { Downloads } from './add-sources.js';
 import { buildInput, stdinContext, type BuildInput } from './build-input.js';
 import { readNamedContexts } from './named-contexts.js';
+import { rememberingEnv, runBuildChecks } from './build-checks.js';
 import type { CacheSpec, MountSyncStats } from '@strata/cache';
 import { RemoteSources, retryBadBlobs, type ImportStats } from './remote-cache.js';
 import { exportBuildCache, importBuildMounts, usableTargets, type CacheExportReport } from './remote-export.js';
@@ -153,10 +154,12 @@ async function buildFrom(o: BuildOptions, root: string, input: BuildInput): Prom
     checked.catch(() => {});
     const bases = new BaseImages(store);
     const named = readNamedContexts(o.buildContexts ?? {});
+    const images = rememberingEnv(bases.resolve);
     const graph = await compile(stages, {
-      buildArgs, resolveImage: bases.resolve, filename, namedContexts: named.planned, ...(o.target ? { target: o.target } : {}),
+      buildArgs, resolveImage: images.resolve, filename, namedContexts: named.planned, ...(o.target ? { target: o.target } : {}),
       ...(o.network ? { network: o.network } : {}), ...(o.extraHosts ? { extraHosts: o.extraHosts } : {}),
     });
+    runBuildChecks(tree, filename, images.envOf, warn, o.platform);
     // The build's context, and each named directory context (its own .dockerignore and stat index), opened on first use.
     const opened = new Map<string, Promise<BuildContext>>();
     const context = (name?: string) => {

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { build, cache, parseOutput, type BuildResult } from '@strata/builder';
 import { addHosts } from '../add-host.js';
+import { checkOnly } from '../build-check.js';
 import { flag, multi, parseArgs, str } from '../args.js';
 import { UsageError, type Command } from '../command.js';
 import { progressRenderer } from '../progress/index.js';
@@ -16,6 +17,7 @@ const spec = {
   network: { type: 'string' },
   'add-host': { type: 'multi' },
   'build-context': { type: 'multi' },
+  check: { type: 'boolean' },
   'no-cache': { type: 'boolean' },
   'no-cache-filter': { type: 'multi' },
   secret: { type: 'multi' },
@@ -149,11 +151,14 @@ Dockerfile alone (then the context is empty).
       --cache-mounts         also export/import RUN --mount=type=cache directories
       --cache-required       fail when a remote cache cannot be used (default: warn, build without it)
   -q, --quiet                print only the image id
+      --check                run the build checks (strata lint's rules) and print what they find; no build.
+                             A build prints the same as warnings, and fails on them under # check=error=true
 
 SOURCE_DATE_EPOCH (environment or --build-arg) makes the image reproducible.`,
   async run(argv, ctx) {
     const p = parseArgs(argv, { ...spec });
     if (p.positionals.length !== 1) throw new UsageError('build needs exactly one CONTEXT directory');
+    if (flag(p, 'check')) return checkOnly(p.positionals[0]!, str(p, 'file'), str(p, 'platform'), ctx);
     const mode = flag(p, 'quiet') ? 'json' : str(p, 'progress') ?? 'auto';
     const out = flag(p, 'quiet') ? () => {} : (s: string) => ctx.err(s);
     const r = progressRenderer(mode, out, isTerminal(2));
