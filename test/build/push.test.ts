@@ -40,4 +40,28 @@ describe('strata build --push and strata push (e2e)', function () {
       other.cleanup();
     }
   });
+
+  it('--pull fetches a base image again when its tag moved; without it the stored one is used', async () => {
+    const base = `${reg.host}/strata/base:1`;
+    const v1 = env.context('pull-base-v1', { Dockerfile: 'FROM busybox\nRUN echo v1 > /version\n' });
+    const v2 = env.context('pull-base-v2', { Dockerfile: 'FROM busybox\nRUN echo v2 > /version\n' });
+    assert.equal((await env.run(['build', '-q', '-t', base, '--push', '--insecure', v1])).status, 0);
+    const other = new BuildEnv();
+    try {
+      const app = other.context('pull-app', { Dockerfile: `FROM ${base}\nRUN cat /version > /seen\n` });
+      const first = await other.run(['build', '--progress', 'plain', '-t', 'app:1', app]);
+      assert.equal(first.status, 0, first.stderr);
+      assert.equal(other.strata(['run', 'app:1', 'cat', '/seen']).stdout, 'v1\n');
+      assert.equal((await env.run(['build', '-q', '-t', base, '--push', '--insecure', v2])).status, 0, 'the tag moves');
+      const stale = await other.run(['build', '--progress', 'plain', '-t', 'app:1', app]);
+      assert.match(stale.stderr, /\(2 cached, 0 run\)/, 'without --pull the stored base is used');
+      const pulled = await other.run(['build', '--progress', 'plain', '--pull', '-t', 'app:1', app]);
+      assert.equal(pulled.status, 0, pulled.stderr);
+      assert.equal(other.strata(['run', 'app:1', 'cat', '/seen']).stdout, 'v2\n');
+      const again = await other.run(['build', '--progress', 'plain', '--pull', '-t', 'app:1', app]);
+      assert.match(again.stderr, /\(2 cached, 0 run\)/, 'an unmoved tag is a hit, its blobs not fetched again');
+    } finally {
+      other.cleanup();
+    }
+  });
 });

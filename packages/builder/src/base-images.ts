@@ -15,12 +15,14 @@ const isLoopback = (host: string) => /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\
 
 /**
  * Base images of a build: looked up in the local store, and pulled from a registry when missing (only from a
- * registry named in the reference; strata never reaches out to Docker Hub behind the user's back). Resolved
- * images are remembered by manifest digest for the worker.
+ * registry named in the reference; strata never reaches out to Docker Hub behind the user's back). With
+ * `pullAlways` (`--pull`) every base image is fetched again first, Docker Hub included as the user asked: the
+ * newest manifest its tag names, with only the blobs the store lacks. Resolved images are remembered by
+ * manifest digest for the worker.
  */
 export class BaseImages {
   private readonly byManifest = new Map<string, Image>();
-  constructor(private readonly store: LocalStore, private readonly allowPull = true) {}
+  constructor(private readonly store: LocalStore, private readonly allowPull = true, private readonly pullAlways = false) {}
 
   /** The planner's ImageResolver. */
   resolve = async (ref: string, platform: string): Promise<ResolvedImage> => {
@@ -47,6 +49,7 @@ export class BaseImages {
   }
 
   private async find(ref: string, platform: Platform): Promise<Image> {
+    if (this.pullAlways) return this.fetch(ref, platform);
     try {
       return await this.store.image(ref, platform);
     } catch (e) {
@@ -63,8 +66,14 @@ export class BaseImages {
     if (!this.allowPull || !parsed || !explicitHost) {
       throw new BuildError(`not found in the local store (strata pull or strata import it first)`);
     }
-    const host = ref.split('/')[0]!;
-    const res = await pull(ref, {
+    return this.fetch(ref, platform);
+  }
+
+  /** Pulls `ref` (blobs the store has are not fetched again) and opens it from the store. */
+  private async fetch(ref: string, platform: Platform): Promise<Image> {
+    const parsed = parseReference(ref);
+    const host = parsed.registry;
+    const res = await pull(parsed, {
       store: this.store.content, platform, insecure: isLoopback(host),
       recordName: async (name, desc) => { this.store.names.set(normaliseImageName(name), desc); },
     } as Parameters<typeof pull>[1]);

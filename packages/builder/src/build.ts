@@ -42,6 +42,8 @@ export interface BuildOptions {
   buildArgs?: Record<string, string>;
   /** Target platform, `os/arch[/variant]`; default the host's. */
   platform?: string;
+  /** `--pull`: fetch every base image again (the newest its tag names) instead of the stored one. */
+  pull?: boolean;
   /** `--label`: labels set on the image (not on its steps: no cache key changes). */
   labels?: Record<string, string>;
   /** `--network`: the network of every RUN without its own --network (default: the host's, as BuildKit's). */
@@ -152,7 +154,7 @@ async function buildFrom(o: BuildOptions, root: string, input: BuildInput): Prom
     const remote = new RemoteSources(o.cacheFrom ?? [], store.content, warn, required);
     const checked = remote.check();
     checked.catch(() => {});
-    const bases = new BaseImages(store);
+    const bases = new BaseImages(store, true, o.pull === true);
     const named = readNamedContexts(o.buildContexts ?? {});
     const images = rememberingEnv(bases.resolve);
     const graph = await compile(stages, {

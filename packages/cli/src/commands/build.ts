@@ -18,6 +18,7 @@ const spec = {
   'add-host': { type: 'multi' },
   'build-context': { type: 'multi' },
   check: { type: 'boolean' },
+  pull: { type: 'boolean' },
   'no-cache': { type: 'boolean' },
   'no-cache-filter': { type: 'multi' },
   secret: { type: 'multi' },
@@ -133,6 +134,7 @@ Dockerfile alone (then the context is empty).
       --build-context NAME=DIR|docker-image://REF   stands for the stage or image NAME in FROM, COPY --from
                              and RUN --mount from= (repeatable)
       --no-cache             run every step; --no-cache-filter STAGE for one stage
+      --pull                 fetch every base image again from its registry (the newest its tag names)
       --secret id=X,src=F|env=V  secrets for RUN --mount=type=secret
       --ssh default[=SOCK]   agent sockets for RUN --mount=type=ssh
   -o, --output type=oci|docker|local|tar,dest=PATH   also write the result there (repeatable; dest=- or
@@ -187,6 +189,7 @@ SOURCE_DATE_EPOCH (environment or --build-arg) makes the image reproducible.`,
         buildArgs: buildArgs(multi(p, 'build-arg')),
         ...(str(p, 'platform') ? { platform: str(p, 'platform')! } : {}),
         labels: imageLabels,
+        pull: flag(p, 'pull'),
         ...(network ? { network: network as 'none' } : {}),
         extraHosts,
         buildContexts,
