@@ -261,6 +261,14 @@ describe('strata build: instructions and flags (e2e)', function () {
     assert.equal(env.strata(['build', '--check', clean]).stdout, 'Check complete, no warnings found.\n');
   });
 
+  it('takes BUILDKIT_PROGRESS as the default --progress, as docker build does', () => {
+    const dir = env.context('progress-env', { Dockerfile: 'FROM busybox\nRUN echo hi\n' });
+    const r = env.strata(['build', dir], { BUILDKIT_PROGRESS: 'json' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(r.stderr.trim().split('\n').every((l) => l.startsWith('{')), r.stderr);
+    assert.match(env.strata(['build', '--progress', 'plain', dir], { BUILDKIT_PROGRESS: 'json' }).stderr, /^#1 /m, '--progress wins');
+  });
+
   it('ignores .dockerignore-d files and fails on COPY of one with FILE:LINE', () => {
     const dir = env.context('ignored', { 'keep.txt': 'k', 'secret.key': 's', '.dockerignore': '*.key\n', Dockerfile: 'FROM busybox\nCOPY keep.txt /\nCOPY secret.key /\n' });
     const r = env.strata(['build', '--progress', 'plain', dir]);

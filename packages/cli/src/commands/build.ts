@@ -142,7 +142,8 @@ Dockerfile alone (then the context is empty).
       --push                 push every -t name to its registry (--insecure for http)
       --iidfile F            write the image id (config digest) to F
       --metadata-file F      write build metadata as JSON to F
-      --progress auto|tty|plain|json   progress output on stderr (json: JSON Lines events)
+      --progress auto|tty|plain|json   progress output on stderr (json: JSON Lines events); default
+                             $BUILDKIT_PROGRESS, else auto
       --driver overlay|unionfs|copy    snapshot driver (default: chosen by probing)
       --compression none|gzip|zstd     how new layers are stored locally (default none, as Docker's store;
                              push compresses with gzip)
@@ -161,7 +162,8 @@ SOURCE_DATE_EPOCH (environment or --build-arg) makes the image reproducible.`,
     const p = parseArgs(argv, { ...spec });
     if (p.positionals.length !== 1) throw new UsageError('build needs exactly one CONTEXT directory');
     if (flag(p, 'check')) return checkOnly(p.positionals[0]!, str(p, 'file'), str(p, 'platform'), ctx);
-    const mode = flag(p, 'quiet') ? 'json' : str(p, 'progress') ?? 'auto';
+    // BUILDKIT_PROGRESS, as docker build reads it, when --progress is not given (CI sets it to plain).
+    const mode = flag(p, 'quiet') ? 'json' : str(p, 'progress') ?? (process.env.BUILDKIT_PROGRESS || 'auto');
     const out = flag(p, 'quiet') ? () => {} : (s: string) => ctx.err(s);
     const r = progressRenderer(mode, out, isTerminal(2));
     const driver = str(p, 'driver');
