@@ -178,7 +178,7 @@ SOURCE_DATE_EPOCH (environment or --build-arg) makes the image reproducible.`,
     const buildContexts = namedContexts(multi(p, 'build-context'));
     const compression = str(p, 'compression') ?? 'none';
     if (!['none', 'gzip', 'zstd'].includes(compression)) throw new UsageError(`--compression ${compression}: want none, gzip or zstd`);
-    const tags = multi(p, 'tag');
+    const tags = [...new Set(multi(p, 'tag'))];
     const started = Date.now();
     let res: BuildResult;
     try {
