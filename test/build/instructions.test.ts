@@ -261,6 +261,12 @@ describe('strata build: instructions and flags (e2e)', function () {
     assert.equal(env.strata(['build', '--check', clean]).stdout, 'Check complete, no warnings found.\n');
   });
 
+  it('warns about build args no stage the build needs declares, as BuildKit does', () => {
+    const dir = env.context('unused-args', { Dockerfile: 'FROM busybox\nARG USED\nRUN echo $USED\nFROM busybox AS unneeded\nARG OTHER\n' });
+    const log = env.build(dir, ['--target', '0', '--build-arg', 'USED=1', '--build-arg', 'UNUSED=2', '--build-arg', 'OTHER=3', '--build-arg', 'BUILDKIT_INLINE_CACHE=1', '--build-arg', 'HTTP_PROXY=x']);
+    assert.match(log, /one or more build-args were not consumed: OTHER, UNUSED\n/);
+  });
+
   it('takes BUILDKIT_PROGRESS as the default --progress, as docker build does', () => {
     const dir = env.context('progress-env', { Dockerfile: 'FROM busybox\nRUN echo hi\n' });
     const r = env.strata(['build', dir], { BUILDKIT_PROGRESS: 'json' });

@@ -162,6 +162,9 @@ async function buildFrom(o: BuildOptions, root: string, input: BuildInput): Prom
       ...(o.network ? { network: o.network } : {}), ...(o.extraHosts ? { extraHosts: o.extraHosts } : {}),
     });
     runBuildChecks(tree, filename, images.envOf, warn, o.platform);
+    // As BuildKit warns; its own BUILDKIT_* switches and SOURCE_DATE_EPOCH are build settings, not ARGs.
+    const unused = graph.unusedBuildArgs.filter((n) => !n.startsWith('BUILDKIT_') && n !== 'SOURCE_DATE_EPOCH');
+    if (unused.length > 0) warn(`one or more build-args were not consumed: ${unused.join(', ')}`);
     // The build's context, and each named directory context (its own .dockerignore and stat index), opened on first use.
     const opened = new Map<string, Promise<BuildContext>>();
     const context = (name?: string) => {
