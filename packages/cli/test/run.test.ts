@@ -120,6 +120,22 @@ describe('strata run', () => {
     }
   });
 
+  it('--env-file as docker run reads it: KEY=VALUE and KEY lines, comments, -e after it wins', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'strata-run-envfile-'));
+    try {
+      writeFileSync(path.join(dir, 'env.list'), '# comment\nA=1\n  B=two words\nPASSED\n\nC=x=y\n');
+      const r = spawnSync(process.execPath, [bin, 'run', '--env-file', path.join(dir, 'env.list'), '-e', 'A=override', 'bbtest:1', 'sh', '-c', 'echo "$A|$B|$PASSED|$C"'],
+        { encoding: 'utf8', env: { ...process.env, STRATA_ROOT: root, PASSED: 'from-caller' } });
+      assert.equal(r.stdout, 'override|two words|from-caller|x=y\n', r.stderr);
+      writeFileSync(path.join(dir, 'bad.list'), 'BAD NAME=1\n');
+      const bad = strata('run', '--env-file', path.join(dir, 'bad.list'), 'bbtest:1', 'true');
+      assert.equal(bad.status, 2);
+      assert.match(bad.stderr, /bad\.list:1: variable "BAD NAME" contains whitespaces/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('errors are one line: unknown image, unknown user, bad network', () => {
     const a = strata('run', 'nope:latest');
     assert.equal(a.status, 1);

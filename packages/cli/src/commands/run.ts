@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { runContainer, executor } from '@strata/builder';
 import { addHosts } from '../add-host.js';
 import { flag, multi, parseArgs, str } from '../args.js';
@@ -9,6 +10,7 @@ const spec = {
   mount: { type: 'multi' },
   user: { type: 'string', short: 'u' },
   env: { type: 'multi', short: 'e' },
+  'env-file': { type: 'multi' },
   workdir: { type: 'string', short: 'w' },
   hostname: { type: 'string' },
   interactive: { type: 'boolean', short: 'i' },
@@ -17,6 +19,25 @@ const spec = {
   entrypoint: { type: 'string' },
   volume: { type: 'multi', short: 'v' },
 } as const;
+
+/** `--env-file` as docker run reads it: KEY=VALUE or KEY lines (the value taken as written), # comments, blanks. */
+function envFile(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--env-file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const out: string[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.replace(/^\s+/, '');
+    if (line === '' || line.startsWith('#')) return;
+    const name = line.split('=')[0]!;
+    if (/\s/.test(name) || name === '') throw new UsageError(`--env-file ${file}:${i + 1}: variable "${name}" contains whitespaces`);
+    out.push(line);
+  });
+  return out;
+}
 
 /** `-v SRC:DST[:ro|rw]` as docker run takes it, for host paths (a named volume is not a thing without a daemon). */
 function volume(v: string): { source: string; target: string; readonly: boolean } {
@@ -46,6 +67,7 @@ Options:
                         type=tmpfs,target=/x[,size=]; repeatable
   -u, --user USER       name, uid, name:group or uid:gid (names from the image's /etc/passwd, /etc/group)
   -e, --env KEY=VALUE   set a variable (KEY alone passes this process's value); repeatable
+  --env-file FILE       variables from FILE, one KEY=VALUE (or KEY) per line, # comments; before -e; repeatable
   -w, --workdir DIR     working directory inside the container
   --hostname NAME       container hostname (default: the image digest's first 12 hex digits; the
                         host's name under --network host)
@@ -69,7 +91,7 @@ Options:
     process.once('SIGTERM', stop);
     try {
       const r = await runContainer({
-        image, cmd, network, extraHosts: addHosts(multi(p, 'add-host')), mounts: multi(p, 'mount'), env: multi(p, 'env'),
+        image, cmd, network, extraHosts: addHosts(multi(p, 'add-host')), mounts: multi(p, 'mount'), env: [...multi(p, 'env-file').flatMap(envFile), ...multi(p, 'env')],
         user: str(p, 'user'), workdir: str(p, 'workdir'), hostname: str(p, 'hostname'),
         stdin: flag(p, 'interactive') ? 'inherit' : 'ignore', signal: ac.signal, volumes,
         ...(str(p, 'entrypoint') !== undefined ? { entrypoint: str(p, 'entrypoint')! } : {}),
