@@ -111,7 +111,7 @@ function defaultDockerfile(contextDir: string): string {
  * CONTEXT/Dockerfile), `-f -` for a Dockerfile on stdin, or `fromStdin` for CONTEXT `-` (where `-f` names a
  * file inside the archive).
  */
-export async function buildInput(contextArg: string, dockerfileArg: string | undefined, stdin: Readable, fromStdin?: StdinContext): Promise<BuildInput> {
+export async function buildInput(contextArg: string, dockerfileArg: string | undefined, stdin: () => Readable, fromStdin?: StdinContext): Promise<BuildInput> {
   if (fromStdin !== undefined) {
     const { contextDir, dockerfileText } = fromStdin;
     if (dockerfileText !== undefined) return { contextDir, text: dockerfileText, filename: STDIN_DOCKERFILE, keepContextState: false, contextLabel: ON_STDIN };
@@ -121,7 +121,7 @@ export async function buildInput(contextArg: string, dockerfileArg: string | und
     return { contextDir, dockerfilePath, text, filename: rel, keepContextState: false, contextLabel: ON_STDIN };
   }
   const contextDir = path.resolve(contextArg);
-  if (dockerfileArg === '-') return { contextDir, text: await readStdinDockerfile(stdin), filename: STDIN_DOCKERFILE, keepContextState: true };
+  if (dockerfileArg === '-') return { contextDir, text: await readStdinDockerfile(stdin()), filename: STDIN_DOCKERFILE, keepContextState: true };
   const dockerfilePath = path.resolve(dockerfileArg ?? defaultDockerfile(contextDir));
   const filename = path.relative(process.cwd(), dockerfilePath) || dockerfilePath;
   return { contextDir, dockerfilePath, text: readDockerfile(dockerfilePath, filename), filename, keepContextState: true };

@@ -32,7 +32,7 @@ export interface BuildOptions {
   contextDir: string;
   /** Dockerfile path; default CONTEXT/Dockerfile; `-` reads it from `stdin`; with CONTEXT `-` a path inside the archive. */
   dockerfile?: string;
-  /** Standard input, read for `-` (default process.stdin). */
+  /** Standard input, read for `-` (default process.stdin, touched only then). */
   stdin?: Readable;
   /** Where an `--output …,dest=-` goes. */
   stdout?: Writable;
@@ -123,8 +123,9 @@ function sourceDateEpoch(o: BuildOptions): number | undefined {
 export async function build(o: BuildOptions): Promise<BuildResult> {
   const root = path.resolve(o.stateRoot ?? defaultStateRoot());
   if (o.contextDir === '-' && o.dockerfile === '-') throw new BuildError('the context and the Dockerfile cannot both come from standard input (CONTEXT - with -f -)');
-  const stdin = o.stdin ?? process.stdin;
-  const fromStdin = o.contextDir === '-' ? await stdinContext(stdin, path.join(root, 'tmp')) : undefined;
+  // process.stdin is made on first use (6-7 ms of setting up a stream): only when `-` asks for it.
+  const stdin = () => o.stdin ?? process.stdin;
+  const fromStdin = o.contextDir === '-' ? await stdinContext(stdin(), path.join(root, 'tmp')) : undefined;
   try {
     return await buildFrom(o, root, await buildInput(o.contextDir, o.dockerfile, stdin, fromStdin));
   } finally {

@@ -184,7 +184,6 @@ SOURCE_DATE_EPOCH (environment or --build-arg) makes the image reproducible.`,
     try {
       res = await build({
         contextDir: p.positionals[0]!,
-        stdin: process.stdin,
         ...(str(p, 'file') ? { dockerfile: str(p, 'file')! } : {}),
         tags,
         ...(str(p, 'target') ? { target: str(p, 'target')! } : {}),
