@@ -3,14 +3,13 @@
 // resolving, reading and compiling a few hundred small ES modules; one bundle cuts that to a few files.
 //
 // Packages with native addons or optional native parts stay external and load from node_modules as before
-// (better-sqlite3 excepted, below).
+// (better-sqlite3 is only loaded, by createRequire, to take over an older store's state.db).
 // Every bundled module keeps its own `import.meta.url` (rewritten to the original file's URL), because the
 // packages find their native binaries and worker scripts relative to themselves. The CLI's own modules keep
 // the bundle's URL, so main.ts finds the bundled commands beside it.
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createRequire } from 'node:module';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const src = path.join(here, 'dist', 'src');
@@ -21,24 +20,6 @@ const versions = path.join(here, 'dist', 'bundles');
 const id = `${Date.now()}-${process.pid}`;
 const out = path.join(versions, id);
 const external = ['zstd-napi', 'ssh2', 'ssh2-sftp-client', 'cpu-features'];
-
-// better-sqlite3 is bundled (its 13 JavaScript files were loaded and compiled one by one on every start,
-// without a code cache), all but its addon: the `bindings` package it calls searches a dozen paths for
-// better_sqlite3.node; the bundle names the file found now instead, as it names every bundled file's URL.
-const sqliteAddon = path.join(path.dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json')),
-  'build', 'Release', 'better_sqlite3.node');
-const sqliteBinding = {
-  name: 'better-sqlite3-binding',
-  setup(b) {
-    b.onResolve({ filter: /^bindings$/ }, (args) =>
-      (args.importer.includes(`${path.sep}better-sqlite3${path.sep}`) ? { path: sqliteAddon, namespace: 'sqlite-binding' } : undefined));
-    b.onResolve({ filter: /\.node$/, namespace: 'sqlite-binding' }, (args) => ({ path: args.path, external: true }));
-    b.onLoad({ filter: /.*/, namespace: 'sqlite-binding' }, (args) => ({
-      contents: `module.exports = () => require(${JSON.stringify(args.path)});\n`,
-      loader: 'js',
-    }));
-  },
-};
 
 const keepOwnUrl = (cliToo) => ({
   name: 'keep-own-import-meta-url',
@@ -163,7 +144,7 @@ await build({
   ...common,
   splitting: true,
   format: 'esm',
-  plugins: [keepOwnUrl(false), sqliteBinding],
+  plugins: [keepOwnUrl(false)],
   // CommonJS dependencies bundled into ESM call require() for Node built-ins.
   banner: { js: "import { createRequire as __strataRequire } from 'node:module'; const require = __strataRequire(import.meta.url);" },
 });
@@ -182,7 +163,7 @@ await Promise.all(commands.map((f) => build({
   ...common,
   format: 'cjs',
   // main.ts's own URL too: its `here` must be dist/src (the package.json above it; the ES module commands).
-  plugins: [keepOwnUrl(true), builtinFacade, lazyBuiltins, sqliteBinding],
+  plugins: [keepOwnUrl(true), builtinFacade, lazyBuiltins],
 })));
 
 // Swap the link; a bundle dir of an older layout moves aside first. Older builds stay a while for processes

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -117,7 +118,7 @@ describe('local image store', () => {
     assert.ok(r.problems.some((p) => /layer of x:latest is missing/.test(p.problem)));
   });
 
-  it('several processes name images in one state.db at once', async () => {
+  it('several processes name images in one store at once', async () => {
     const mod = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'index.js');
     const script = `
       import { LocalStore, buildImage } from ${JSON.stringify(mod)};
@@ -134,5 +135,27 @@ describe('local image store', () => {
     const names = (await store.list()).map((x) => x.name);
     assert.equal(names.length, 46);
     assert.equal((await store.fsck()).problems.length, 0);
+  });
+
+  it('takes over the names of an older store\'s state.db on first use, once', async () => {
+    const old = mkdtempSync(path.join(os.tmpdir(), 'strata-names-migrate-'));
+    try {
+      const seed = new LocalStore(path.join(old, 'seed'));
+      const img = await buildImage({ config: { created: new Date(0).toISOString() }, layers: [] });
+      const desc = await seed.save(img, []);
+      const Database = createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
+      const db = new Database(path.join(old, 'seed', 'state.db'));
+      db.exec('CREATE TABLE images (name TEXT PRIMARY KEY, digest TEXT NOT NULL, media_type TEXT NOT NULL, size INTEGER NOT NULL, updated INTEGER NOT NULL)');
+      db.prepare('INSERT INTO images VALUES (?, ?, ?, ?, ?)').run('old:1', desc.digest, desc.mediaType, desc.size, 42);
+      db.close();
+      rmSync(path.join(old, 'seed', 'names'), { recursive: true, force: true });
+      const s = new LocalStore(path.join(old, 'seed'));
+      assert.deepEqual((await s.list()).map((x) => x.name), ['old:1']);
+      assert.equal((await s.image('old:1').then((i) => i.digest())), desc.digest);
+      s.names.delete('old:1');
+      assert.deepEqual((await new LocalStore(path.join(old, 'seed')).list()), [], 'state.db is read only while names/ does not exist');
+    } finally {
+      rmSync(old, { recursive: true, force: true });
+    }
   });
 });
