@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { BuildEnv } from './support.js';
@@ -17,7 +18,13 @@ describe('strata build: named contexts and context mounts (e2e)', function () {
       'keep.txt': 'a\n', 'secret.env': 'TOKEN=1\n', 'sub/x.txt': 'x\n', 'sub/y.log': 'y\n', '.dockerignore': 'secret.env\n**/*.log\n',
       Dockerfile: 'FROM busybox\nRUN --mount=type=bind,target=/c,rw find /c | sort > /seen.txt && echo w > /c/keep.txt\n',
     });
+    spawnSync('chmod', ['0711', path.join(dir, 'sub')]);
+    spawnSync('chown', ['1234:5678', path.join(dir, 'sub')]);
     env.build(dir, ['-t', 'mountig:1']);
+    const meta = env.context('mount-ignore-meta', { Dockerfile: 'FROM busybox\nRUN --mount=type=bind,source=.,target=/c stat -c "%a %u:%g" /c/sub > /meta.txt\n' });
+    spawnSync('cp', ['-a', path.join(dir, 'sub'), path.join(dir, '.dockerignore'), meta]);
+    env.build(meta, ['-t', 'mountig:meta']);
+    assert.equal(readFileSync(path.join(env.rootfs('mountig:meta'), 'meta.txt'), 'utf8'), '711 1234:5678\n', 'the view keeps directory modes and owners');
     assert.equal(readFileSync(path.join(env.rootfs('mountig:1'), 'seen.txt'), 'utf8'),
       ['/c', '/c/.dockerignore', '/c/Dockerfile', '/c/keep.txt', '/c/sub', '/c/sub/x.txt', ''].join('\n'));
     assert.equal(readFileSync(path.join(dir, 'keep.txt'), 'utf8'), 'a\n');
