@@ -5,7 +5,7 @@ import { chmod, copyFile, lchown, mkdir, open, readFile, rm, utimes } from 'node
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { decompress, extractLayer } from '@strata/oci';
+import { decodeHeader, decompress, extractLayer, isZeroBlock, OciError } from '@strata/oci';
 import { drain, send, type HttpResponse } from '@strata/registry';
 import { BuildError } from './errors.js';
 
@@ -16,7 +16,7 @@ export const isUrl = (s: string): boolean => /^https?:\/\//i.test(s);
 export type ArchiveKind = 'gzip' | 'bzip2' | 'xz' | 'zstd' | 'tar';
 
 /** The compression a file's first bytes name, or 'tar' for none. */
-export function compressionOf(b: Buffer): ArchiveKind {
+function compressionOf(b: Buffer): ArchiveKind {
   if (b[0] === 0x1f && b[1] === 0x8b) return 'gzip';
   if (b.subarray(0, 3).toString('latin1') === 'BZh') return 'bzip2';
   if (b.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz';
@@ -25,23 +25,19 @@ export function compressionOf(b: Buffer): ArchiveKind {
 }
 
 /**
- * True when `b` is a tar header a reader would take: not a zero block, and its checksum right (summed as
- * unsigned or as signed bytes, as Go's archive/tar accepts both). Old V7 archives have no "ustar" magic, so
- * the magic is not asked for.
+ * True when `b` is a tar header a reader would take, as Go's archive/tar decides: not a zero block, and
+ * @strata/oci's decodeHeader accepts it (checksum summed as unsigned or signed bytes, number fields valid).
+ * Old V7 archives have no "ustar" magic, so the magic is not asked for.
  */
 export function isTarHeader(b: Buffer): boolean {
-  if (b.length < 512 || b.subarray(0, 512).every((x) => x === 0)) return false;
-  const field = b.subarray(148, 156).toString('latin1').replace(/[\0 ]+$/, '').replace(/^ +/, '');
-  if (!/^[0-7]+$/.test(field)) return false;
-  const want = parseInt(field, 8);
-  let unsigned = 0;
-  let signed = 0;
-  for (let i = 0; i < 512; i++) {
-    const x = i >= 148 && i < 156 ? 0x20 : b[i]!;
-    unsigned += x;
-    signed += x > 127 ? x - 256 : x;
+  if (b.length < 512 || isZeroBlock(b)) return false;
+  try {
+    decodeHeader(b, 'ADD');
+    return true;
+  } catch (e) {
+    if (e instanceof OciError) return false;
+    throw e;
   }
-  return want === unsigned || want === signed;
 }
 
 /** The first `n` bytes of `stream` (fewer at its end or on an error), then the stream is let go. */
@@ -72,12 +68,24 @@ async function toolHead(tool: string, file: string, n: number): Promise<Buffer> 
   return head;
 }
 
+/** What a local file's content is: the compression its first bytes name ('tar' for none), and whether it holds a tar. */
+export interface Sniffed {
+  compression: ArchiveKind;
+  tar: boolean;
+}
+
 /**
  * Which archive a local file is, if any: as Docker decides, a file is unpacked when its content, decompressed
  * where its first bytes name gzip, bzip2, xz or zstd, starts with a valid tar header. Anything else (a gzipped
  * text file, an empty tar, a corrupt stream) is copied as it is.
  */
 export async function sniffArchive(file: string): Promise<ArchiveKind | undefined> {
+  const s = await sniffFile(file);
+  return s.tar ? s.compression : undefined;
+}
+
+/** The compression of a local file and whether, decompressed, it starts with a tar header. */
+export async function sniffFile(file: string): Promise<Sniffed> {
   const fh = await open(file, 'r');
   let kind: ArchiveKind;
   let head: Buffer;
@@ -91,7 +99,7 @@ export async function sniffArchive(file: string): Promise<ArchiveKind | undefine
   }
   if (kind === 'gzip' || kind === 'zstd') head = await headOf(decompress(createReadStream(file)), 512);
   else if (kind !== 'tar') head = await toolHead(kind, file, 512);
-  return isTarHeader(head) ? kind : undefined;
+  return { compression: kind, tar: isTarHeader(head) };
 }
 
 /** Decompresses with a tool where Node has no codec (bzip2, xz: Debian's own binaries). */

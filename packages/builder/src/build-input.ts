@@ -1,9 +1,9 @@
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { compressionOf, sniffArchive, unpackArchive } from './add-sources.js';
+import { sniffFile, unpackArchive } from './add-sources.js';
 import { BuildError } from './errors.js';
 import { scratchName } from './stale.js';
 
@@ -48,17 +48,13 @@ export async function stdinContext(stdin: Readable, tmpDir: string): Promise<Std
     await pipeline(stdin, createWriteStream(input));
     const contextDir = path.join(dir, 'context');
     await mkdir(contextDir);
-    const kind = await sniffArchive(input);
-    if (kind !== undefined) {
-      await unpackArchive(input, kind, contextDir);
+    const sniffed = await sniffFile(input);
+    if (sniffed.tar) {
+      await unpackArchive(input, sniffed.compression, contextDir);
       await rm(input);
       return { contextDir, dispose };
     }
-    const head = Buffer.alloc(8);
-    const fh = await open(input, 'r');
-    const { bytesRead } = await fh.read(head, 0, 8, 0).finally(() => fh.close());
-    const packed = compressionOf(head.subarray(0, bytesRead));
-    if (packed !== 'tar') throw new BuildError(`standard input is ${packed}-compressed but holds no tar archive of a context`);
+    if (sniffed.compression !== 'tar') throw new BuildError(`standard input is ${sniffed.compression}-compressed but holds no tar archive of a context`);
     if ((await stat(input)).size > MAX_DOCKERFILE) throw new BuildError(`standard input is neither a tar archive of the context nor a Dockerfile (over ${MAX_DOCKERFILE >> 20} MB)`);
     const dockerfileText = await readFile(input, 'utf8');
     await rm(input);
@@ -98,7 +94,7 @@ const ON_STDIN = 'on standard input';
  * The Dockerfile of a context when -f is not given: `Dockerfile`, else `dockerfile` (the docker CLI's
  * fallback), else `Containerfile` (buildah's and podman's name); `Dockerfile` when there is none, for the error.
  */
-function defaultDockerfile(contextDir: string): string {
+export function defaultDockerfile(contextDir: string): string {
   for (const name of ['Dockerfile', 'dockerfile', 'Containerfile']) {
     const p = path.join(contextDir, name);
     if (existsSync(p)) return p;

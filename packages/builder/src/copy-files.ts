@@ -173,13 +173,16 @@ async function copySmallBatched(tree: SourceTree, rel: string, src: string, dest
   return rest;
 }
 
+/** The mode an entry gets: --chmod applied to `own` (its source's mode, or the default of something new), else `own`. */
+export const modeOf = (attrs: CopyAttrs, own: number, isDir: boolean): number => (attrs.mode ? attrs.mode(own, isDir) : own);
+
 /** Owner, mode and mtime (seconds) a copied entry gets: `attrs` where given, else the source's. */
 function ownedAs(st: SourceStat, attrs: CopyAttrs): { uid: number; gid: number; mode: number; mtime: number } {
   const mtimeS = Number(st.mtimeNs / 1000n) / 1e6;
   return {
     uid: attrs.uid ?? Number(st.uid),
     gid: attrs.gid ?? Number(st.gid),
-    mode: attrs.mode ? attrs.mode(Number(st.mode & 0o7777n), st.isDirectory()) : Number(st.mode & 0o7777n),
+    mode: modeOf(attrs, Number(st.mode & 0o7777n), st.isDirectory()),
     mtime: attrs.epoch !== undefined ? Math.min(mtimeS, attrs.epoch) : mtimeS,
   };
 }

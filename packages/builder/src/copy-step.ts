@@ -7,7 +7,7 @@ import type { LayerChain } from '@strata/cache';
 import { nativeSmallFileCopier } from '@strata/snapshot';
 import { isUrl, placeDownload, sniffArchive, unpackArchive, urlFileName, type ArchiveKind, type Downloads } from './add-sources.js';
 import { parseChmod } from './chmod-spec.js';
-import { copyDirContents, copyEntry, mkdirOwned, type CopyAttrs } from './copy-files.js';
+import { copyDirContents, copyEntry, mkdirOwned, modeOf, type CopyAttrs } from './copy-files.js';
 import { BuildError } from './errors.js';
 import { contextTree, dirTree, matchSourceNamed, type SourceTree } from './source-tree.js';
 import { layerStep, withChainView, type DeferToUpper, type StepOutcome, type StepServices } from './step-layer.js';
@@ -69,7 +69,7 @@ async function copyAction(svc: StepServices, rootfs: string, a: CopyAction, tree
   for (const doc of a.inline) {
     const file = destIsDir || many ? path.join(await intoDir(), doc.name) : destHost;
     await writeFile(file, doc.data);
-    await chmod(file, attrs.mode ? attrs.mode(0o644, false) : 0o644);
+    await chmod(file, modeOf(attrs, 0o644, false));
     await lchown(file, ownerIds.uid, ownerIds.gid);
     if (attrs.epoch !== undefined) await utimes(file, attrs.epoch, attrs.epoch);
   }
@@ -77,7 +77,7 @@ async function copyAction(svc: StepServices, rootfs: string, a: CopyAction, tree
     if (isUrl(source)) {
       if (!a.add) throw new BuildError(`COPY cannot read URL ${source}: use ADD`);
       const file = destIsDir || many ? path.join(await intoDir(), urlFileName(source)) : destHost;
-      await placeDownload(source, await downloads.get(source), file, a.checksum, ownerIds.uid, ownerIds.gid, attrs.mode ? attrs.mode(0o600, false) : 0o600);
+      await placeDownload(source, await downloads.get(source), file, a.checksum, ownerIds.uid, ownerIds.gid, modeOf(attrs, 0o600, false));
       continue;
     }
     const matches = await matchSourceNamed(tree, source);
@@ -97,7 +97,7 @@ async function copyAction(svc: StepServices, rootfs: string, a: CopyAction, tree
         // The directory's contents are copied, not the directory: a new destination is made 0755 (or
         // --chmod), owned by --chown or root; an existing one keeps its owner and mode (BuildKit).
         const existed = await lstat(await resolveInRoot(rootfs, a.dest)).then((s) => s.isDirectory(), () => false);
-        const dir = await mkdirOwned(rootfs, a.dest, ownerIds.uid, ownerIds.gid, attrs.mode ? attrs.mode(0o755, true) : 0o755);
+        const dir = await mkdirOwned(rootfs, a.dest, ownerIds.uid, ownerIds.gid, modeOf(attrs, 0o755, true));
         if (!existed && defer && a.sources.length === 1 && a.inline.length === 0 && matches.length === 1) {
           // The mount just made this directory, and nothing after this copy touches it: its entries go
           // straight into the upper dir after the unmount, without the overlay's per-file work, and small

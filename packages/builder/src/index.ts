@@ -20,3 +20,5 @@ export { cacheList, cachePrune, parseDuration, type CacheListing, type PruneResu
 export { lastBuild, type BuildRecord, type StepRecord } from './build-record.js';
 export { withCompressedLayers } from './compress-layers.js';
 export { unpackStoredImage } from './unpack-stored.js';
+export { viaScratchFile, withSpooledInput } from './scratch-files.js';
+export { defaultDockerfile } from './build-input.js';

@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { extractLayer, treeEntries, writeImageArchive, writeLayerTar, writeOciLayout, type Image, type LocalStore } from '@strata/oci';
 import { BuildError } from './errors.js';
 import { scratchName } from './stale.js';
+import { viaScratchFile } from './scratch-files.js';
 
 /** One `--output type=…,dest=…` (buildx's spelling); dest `-` is standard output (tar, oci and docker). */
 export interface OutputSpec {
@@ -45,14 +46,7 @@ export async function writeOutputs(store: LocalStore, image: Image, outputs: Out
   for (const o of outputs) {
     if (o.dest === '-') {
       if (stdout === undefined) throw new BuildError(`--output type=${o.type},dest=-: no standard output to write to`);
-      const tmp = await mkdtemp(path.join(store.content.tmpDir, scratchName('output')));
-      try {
-        const file = path.join(tmp, 'out.tar');
-        await writeOutputs(store, image, [{ type: o.type, dest: file }], names);
-        await pipeline(createReadStream(file), stdout, { end: false });
-      } finally {
-        await rm(tmp, { recursive: true, force: true });
-      }
+      await viaScratchFile(store.content.tmpDir, (file) => writeOutputs(store, image, [{ type: o.type, dest: file }], names), stdout);
       continue;
     }
     const dest = path.resolve(o.dest);

@@ -82,23 +82,17 @@ export async function compile(stages: Stages, opts: CompileOptions): Promise<Gra
       const nc = name ? opts.namedContexts?.[name] : undefined;
       return nc === undefined ? undefined : { ...nc, name: name! };
     },
+    // A directory context is read as a context (the callers ask `named` first), never through here.
     refHead: async (ref: StageRef, st: StageState, line: number) => {
       const nc = cx.named(ref);
       if (nc?.kind === 'image') return nc.ref === 'scratch' ? null : (await imageSource(nc.ref, st.platform, line, st.stage)).op;
-      if (ref.kind === 'stage' || nc?.kind === 'dir') return (await stagePlan(ref.kind === 'stage' ? ref.index : -1, nc?.name)).head;
+      if (ref.kind === 'stage') return (await stagePlan(ref.index)).head;
       return (await imageSource(ref.ref, st.platform, line, st.stage)).op;
     },
   };
 
-  // A stage named by --build-context is replaced by that context; a directory context used as an image
-  // (FROM NAME) is planned once as a stage of its own (key -1 - name).
-  const dirStages = new Map<string, Promise<StagePlan>>();
-  const stagePlan = (index: number, dirName?: string): Promise<StagePlan> => {
-    if (index < 0) {
-      let d = dirStages.get(dirName!);
-      if (d === undefined) dirStages.set(dirName!, (d = compileStage(cx, dirStage(stages.stages[0]!, dirName!), stagePlan, imageSource, dirName)));
-      return d;
-    }
+  // A stage named by --build-context is replaced by that context.
+  const stagePlan = (index: number): Promise<StagePlan> => {
     let p = plans.get(index);
     if (p === undefined) {
       const stage = stages.stages[index]!;
@@ -122,11 +116,9 @@ type ImageSourceFn = (ref: string, platform: string, line: number, stage: Stage)
 const emptied = (stage: Stage): Stage => ({ ...stage, instructions: [] });
 /** `stage` based on the image `ref` (`scratch`: nothing). */
 const imageStage = (stage: Stage, ref: string): Stage => ({ ...stage, image: ref, base: ref === 'scratch' ? { kind: 'scratch' } : { kind: 'image', ref } });
-/** The stage a directory context makes when used as an image: its files on scratch, nothing else. */
-const dirStage = (any: Stage, name: string): Stage => ({ ...any, index: -1, name, nameAsWritten: name, image: name, imageRaw: name, base: { kind: 'scratch' }, platform: null, platformRaw: null, instructions: [] });
 
 async function compileStage(
-  cx: CompilerContext, given: Stage, stagePlan: (i: number, dirName?: string) => Promise<StagePlan>, imageSource: ImageSourceFn, filesFrom?: string,
+  cx: CompilerContext, given: Stage, stagePlan: (i: number) => Promise<StagePlan>, imageSource: ImageSourceFn, filesFrom?: string,
 ): Promise<StagePlan> {
   // FROM NAME, where --build-context names NAME: an image in its place, or a directory's files on scratch.
   const named = given.base.kind === 'image' ? cx.named({ kind: 'image', ref: given.image }) : undefined;

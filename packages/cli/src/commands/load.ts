@@ -1,8 +1,7 @@
-import { oci } from '@strata/builder';
+import { oci, withSpooledInput } from '@strata/builder';
 import { flag, parseArgs, str } from '../args.js';
 import { UsageError, type Command } from '../command.js';
 import { unpackLoaded } from '../unpack.js';
-import { withStdinFile } from '../stdio-files.js';
 
 export const command: Command = {
   name: 'load',
@@ -22,7 +21,7 @@ on failure nothing is named and the blobs this load added are removed.
     try {
       const tag = str(p, 'tag');
       const opts = tag ? { tag } : {};
-      const loaded = file ? await oci.loadImages(store, file, opts) : await withStdinFile(store.content.tmpDir, (f) => oci.loadImages(store, f, opts));
+      const loaded = file ? await oci.loadImages(store, file, opts) : await withSpooledInput(process.stdin, store.content.tmpDir, (f) => oci.loadImages(store, f, opts));
       if (!flag(p, 'quiet')) for (const l of loaded) for (const n of l.names) ctx.out(`Loaded image: ${n}\n`);
       store.close();
       await unpackLoaded(loaded.map((l) => l.names[0] ?? l.digest), ctx.err);

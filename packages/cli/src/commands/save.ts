@@ -1,8 +1,8 @@
-import { oci } from '@strata/builder';
+import { oci, viaScratchFile } from '@strata/builder';
 import { parseArgs, str } from '../args.js';
 import { UsageError, type Command } from '../command.js';
 import { isTerminal } from '../direct-write.js';
-import { viaStdout } from '../stdio-files.js';
+
 
 const FORMATS = ['docker', 'docker-legacy', 'oci', 'oci-dir'];
 
@@ -28,7 +28,7 @@ Write images from the local store to FILE, or to standard output when it is not 
     const store = new oci.LocalStore(oci.defaultStateRoot());
     try {
       if (out) await oci.saveImages(store, p.positionals, out, format as oci.SaveFormat);
-      else await viaStdout(store.content.tmpDir, (file) => oci.saveImages(store, p.positionals, file, format as oci.SaveFormat));
+      else await viaScratchFile(store.content.tmpDir, (file) => oci.saveImages(store, p.positionals, file, format as oci.SaveFormat), process.stdout);
       return 0;
     } finally {
       store.close();
